@@ -1,0 +1,102 @@
+"""The okr-portal command (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from site_builder import __version__
+from site_builder.api import okrs_json
+from site_builder.compute import compute
+from site_builder.pipeline import Checked, check
+from site_builder.problems import format_problem
+from site_builder.schema import SCHEMAS
+from site_builder.table import status_table
+
+
+def _as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="okr-portal",
+        description="Validate OKRs kept as YAML and CSV, compute their status, and publish them.",
+    )
+    parser.add_argument("--version", action="version", version=f"okr-portal {__version__}")
+    parser.add_argument("-C", dest="root", type=Path, default=Path("."), metavar="DIR",
+                        help="run in the portal at DIR instead of the current directory")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check every file; errors as path:line: message")
+    validate.add_argument("--format", choices=("text", "github"), default="text",
+                          help="github: print problems as GitHub Actions annotations")
+    validate.set_defaults(run=_validate)
+
+    status = commands.add_parser("status", help="every objective and key result with its computed status")
+    status.add_argument("--json", action="store_true", help="print the api/okrs.json document instead of a table")
+    status.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
+                        help="compute as on this date (default: today)")
+    status.set_defaults(run=_status)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a file kind, for editors")
+    schema.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="objective")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `okr-portal status | head`
+        sys.stderr.close()
+        return 1
+
+
+def _report_problems(checked: Checked, style: str, out) -> None:
+    for problem in checked.problems:
+        print(format_problem(problem, style), file=out)
+    files = len({p.loc.path for p in checked.problems})
+    count = len(checked.problems)
+    print(f"{count} problem{'s' * (count != 1)} in {files} file{'s' * (files != 1)}", file=sys.stderr)
+
+
+def _validate(args) -> int:
+    checked = check(args.root)
+    if checked.problems:
+        _report_problems(checked, args.format, sys.stdout)
+        return 1
+    portal = checked.portal
+    drafts = len(portal.objectives) - len(portal.public_objectives)
+    key_results = sum(len(o.key_results) for o in portal.objectives)
+    observations = sum(len(m.observations) for m in portal.metrics.values())
+    print(f"okrs/ is valid: {len(portal.objectives)} objectives ({drafts} draft), {key_results} key results, "
+          f"{len(portal.metrics)} metrics with {observations:,} observations")
+    return 0
+
+
+def _status(args) -> int:
+    checked = check(args.root)
+    if checked.problems:
+        _report_problems(checked, "text", sys.stderr)
+        return 1
+    report = compute(checked.portal, args.as_of or date.today())
+    if args.json:
+        sys.stdout.write(okrs_json(report))
+    else:
+        sys.stdout.write(status_table(report, checked.portal))
+    return 0
+
+
+def _schema(args) -> int:
+    text = resources.files("site_builder").joinpath(f"schemas/{args.kind}.schema.json").read_text("utf-8")
+    sys.stdout.write(text)
+    return 0

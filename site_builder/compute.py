@@ -1,0 +1,172 @@
+"""Stage 3: progress, expected progress and status (DESIGN.md §4).
+
+Pure functions of a valid portal and an as-of date. Observations dated after
+the as-of date never count, so a build for a past date shows what the site
+showed then.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from site_builder.model import KeyResult, Metric, Objective, Observation, Period, Portal, Settings, target_date
+
+
+class Status(str, Enum):
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    MISSED = "missed"
+    NO_DATA = "no_data"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Worst first: an objective takes the worst status among its key results.
+SEVERITY = (Status.MISSED, Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA, Status.ON_TRACK, Status.ACHIEVED)
+
+# Progress and expected progress are ratios of floats; a key result exactly on
+# a threshold must not fall to the worse side by a rounding error.
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class KeyResultStatus:
+    key_result: KeyResult
+    status: Status
+    progress: float | None  # None when undefined (no data)
+    score: float | None  # progress clamped to [0, 1]
+    expected: float | None  # metric key results only
+    current: Observation | None  # the observation the status rests on
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    objective: Objective
+    period: Period
+    status: Status
+    progress: float | None
+    key_results: tuple[KeyResultStatus, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: date
+    settings: Settings
+    objectives: tuple[ObjectiveStatus, ...]  # public ones, by period then file
+
+
+def compute(portal: Portal, as_of: date) -> Report:
+    """The status of every public objective of a valid portal on ``as_of``."""
+    settings = portal.settings
+    order = {p.id: i for i, p in enumerate(settings.periods)}
+    objectives = sorted(portal.public_objectives, key=lambda o: (order[o.period], o.path))
+    return Report(as_of, settings, tuple(objective_status(o, portal, as_of) for o in objectives))
+
+
+def objective_status(objective: Objective, portal: Portal, as_of: date) -> ObjectiveStatus:
+    settings = portal.settings
+    period = settings.period(objective.period)
+    results = tuple(
+        key_result_status(kr, period, portal.metrics.get(kr.metric), settings, as_of)
+        for kr in objective.key_results
+    )
+    return ObjectiveStatus(objective, period, worst(r.status for r in results), _weighted_progress(results), results)
+
+
+def worst(statuses) -> Status:
+    return min(statuses, key=SEVERITY.index)
+
+
+def _weighted_progress(results: tuple[KeyResultStatus, ...]) -> float | None:
+    counted = [r for r in results if r.status is not Status.NO_DATA]
+    total = sum(r.key_result.weight for r in counted)
+    if not counted or total <= 0:
+        return None
+    return sum(r.key_result.weight * r.score for r in counted) / total
+
+
+def key_result_status(kr: KeyResult, period: Period, metric: Metric | None, settings: Settings,
+                      as_of: date) -> KeyResultStatus:
+    if kr.type == "milestone":
+        return _milestone(kr, period, as_of)
+    if kr.type == "maintain":
+        return _maintain(kr, period, metric, as_of)
+    return _metric(kr, period, metric, settings, as_of)
+
+
+def latest_observation(metric: Metric | None, start: date, end: date, as_of: date) -> Observation | None:
+    """The newest observation with a value dated in [start, end] and not after as_of."""
+    if metric is None:
+        return None
+    last_day = min(end, as_of)
+    observations = metric.observations
+    # Observations are sorted by date; find the last one on or before last_day.
+    i = bisect_right(observations, last_day, key=lambda o: o.date)
+    while i > 0:
+        i -= 1
+        obs = observations[i]
+        if obs.date < start:
+            return None
+        if obs.value is not None:
+            return obs
+    return None
+
+
+def _metric(kr: KeyResult, period: Period, metric: Metric | None, settings: Settings, as_of: date) -> KeyResultStatus:
+    t0, b = kr.baseline.date, kr.baseline.value
+    t1, target = target_date(kr, period), kr.target.value
+    current = latest_observation(metric, t0, t1, as_of)
+    if current is None:
+        return KeyResultStatus(kr, Status.NO_DATA, None, None, None, None)
+    progress = (current.value - b) / (target - b)
+    expected = min(1.0, max(0.0, (current.date - t0).days / (t1 - t0).days))
+    thresholds = settings.thresholds
+    if progress >= 1:
+        status = Status.ACHIEVED
+    elif as_of > t1:
+        status = Status.MISSED
+    elif progress >= expected - thresholds.at_risk - _EPS:
+        status = Status.ON_TRACK
+    elif progress >= expected - thresholds.off_track - _EPS:
+        status = Status.AT_RISK
+    else:
+        status = Status.OFF_TRACK
+    return KeyResultStatus(kr, status, progress, _clamp(progress), expected, current)
+
+
+def _maintain(kr: KeyResult, period: Period, metric: Metric | None, as_of: date) -> KeyResultStatus:
+    current = latest_observation(metric, period.start, period.end, as_of)
+    if current is None:
+        return KeyResultStatus(kr, Status.NO_DATA, None, None, None, None)
+    if kr.threshold.holds(current.value):
+        status = Status.ACHIEVED
+    else:
+        status = Status.MISSED if as_of > period.end else Status.OFF_TRACK
+    return _all_or_nothing(kr, status, current)
+
+
+def _milestone(kr: KeyResult, period: Period, as_of: date) -> KeyResultStatus:
+    if kr.done is not None and kr.done <= as_of:
+        status = Status.ACHIEVED
+    elif as_of > period.end:
+        status = Status.MISSED
+    elif as_of > kr.due:
+        status = Status.OFF_TRACK
+    else:
+        status = Status.ON_TRACK
+    return _all_or_nothing(kr, status, None)
+
+
+def _all_or_nothing(kr: KeyResult, status: Status, current: Observation | None) -> KeyResultStatus:
+    value = 1.0 if status is Status.ACHIEVED else 0.0
+    return KeyResultStatus(kr, status, value, value, None, current)
+
+
+def _clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))

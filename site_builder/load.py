@@ -1,0 +1,252 @@
+"""Stage 1: read a portal's files into the model (DESIGN.md §2, §3).
+
+Only this stage and ``fetch`` read users' files. It reports what stops a
+value from being read at all (syntax, types, unknown or missing keys); the
+rules between values are the validate stage's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder import schema
+from site_builder.csvsource import parse_observations
+from site_builder.model import (
+    Feed, KeyResult, Metric, Objective, Period, Point, Portal, Settings, Threshold, Thresholds, Update,
+)
+from site_builder.problems import Loc, Problem
+from site_builder.schema import Reader, Record, Val
+from site_builder.yamlsource import read_text, read_yaml
+
+OKRS = "okrs"
+PORTAL_FILE = "okrs/portal.yml"
+OBJECTIVES_DIR = "okrs/objectives"
+METRICS_DIR = "okrs/metrics"
+MAX_CSV_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Loaded:
+    portal: Portal
+    problems: tuple[Problem, ...]
+
+
+def load_portal(root: Path) -> Loaded:
+    """Read okrs/ under ``root``. Never raises for anything in the users' files."""
+    root = Path(root)
+    problems: list[Problem] = []
+    reader = Reader(problems)
+    if not (root / OKRS).is_dir():
+        problems.append(Problem(Loc(PORTAL_FILE), f"no {OKRS}/ folder in {root.resolve()}: run okr-portal in a portal's "
+                                                  "repository, or create one with okr-portal init"))
+        return Loaded(Portal(str(root), None, (), {}), tuple(problems))
+    settings = _load_settings(root, reader)
+    objectives = tuple(_load_objective(root, rel, reader) for rel in _objective_files(root, problems))
+    metrics = _load_metrics(root, reader)
+    portal = Portal(str(root), settings, tuple(o for o in objectives if o is not None), metrics)
+    return Loaded(portal, tuple(problems))
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _read_record(root: Path, rel: str, kind: schema.Obj, reader: Reader) -> Val | None:
+    node = read_yaml(root / rel, rel, reader.problems)
+    if node is None:
+        return None
+    return reader.read(kind, node, f"{kind.name} file")
+
+
+# --- portal.yml -------------------------------------------------------------
+
+
+def _load_settings(root: Path, reader: Reader) -> Settings | None:
+    if not (root / PORTAL_FILE).is_file():
+        reader.error(Loc(PORTAL_FILE), "portal settings file is missing: create okrs/portal.yml with schema, title, "
+                                       "organization and periods")
+        return None
+    val = _read_record(root, PORTAL_FILE, schema.PORTAL, reader)
+    if val is None:
+        return None
+    rec: Record = val.value
+    thresholds = Thresholds()
+    if "thresholds" in rec:
+        t: Record = rec["thresholds"].value
+        thresholds = Thresholds(t.get_value("at_risk", 0.10), t.get_value("off_track", 0.25))
+    languages = tuple(v.value for v in rec.get_value("languages", ())) or ("en",)
+    return Settings(
+        schema=rec.get_value("schema"),
+        title=rec.get_value("title"),
+        organization=rec.get_value("organization"),
+        description=rec.get_value("description"),
+        languages=languages,
+        base_url=rec.get_value("base_url"),
+        contact=rec.get_value("contact"),
+        periods=tuple(_period(v) for v in rec.get_value("periods", ()) if "id" in v.value),
+        thresholds=thresholds,
+        loc=val.loc,
+        locs=rec.locs(),
+    )
+
+
+def _period(val: Val) -> Period:
+    rec: Record = val.value
+    return Period(rec.get_value("id"), rec.get_value("title"), rec.get_value("start"), rec.get_value("end"),
+                  val.loc, rec.locs())
+
+
+# --- objectives -------------------------------------------------------------
+
+
+def _objective_files(root: Path, problems: list[Problem]) -> list[str]:
+    folder = root / OBJECTIVES_DIR
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in sorted(folder.rglob("*")):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix == ".yml":
+            files.append(_rel(root, path))
+        elif path.suffix in (".yaml", ".YML", ".YAML", ".json"):
+            # A file we would silently skip is a target that silently vanishes.
+            problems.append(Problem(Loc(_rel(root, path)), f"objective files must end in .yml; rename it to {path.stem}.yml"))
+    return files
+
+
+def _load_objective(root: Path, rel: str, reader: Reader) -> Objective | None:
+    val = _read_record(root, rel, schema.OBJECTIVE, reader)
+    if val is None:
+        return None
+    rec: Record = val.value
+    return Objective(
+        id=rec.get_value("id"),
+        period=rec.get_value("period"),
+        title=rec.get_value("title"),
+        owner=rec.get_value("owner"),
+        description=rec.get_value("description"),
+        tags=tuple(v.value for v in rec.get_value("tags", ())),
+        visibility=rec.get_value("visibility", "public"),
+        internal_notes=rec.get_value("internal_notes"),
+        key_results=tuple(_key_result(v) for v in rec.get_value("key_results", ())),
+        path=rel,
+        loc=val.loc,
+        locs=rec.locs(),
+    )
+
+
+def _key_result(val: Val) -> KeyResult:
+    rec: Record = val.value
+    threshold = None
+    if "threshold" in rec:
+        t: Record = rec["threshold"].value
+        threshold = Threshold(t.get_value("min"), t.get_value("max"), rec["threshold"].loc)
+    return KeyResult(
+        id=rec.get_value("id"),
+        title=rec.get_value("title"),
+        type=rec.get_value("type", "metric"),
+        commitment=rec.get_value("commitment", "committed"),
+        weight=rec.get_value("weight", 1),
+        metric=rec.get_value("metric"),
+        baseline=_point(rec.get("baseline")),
+        target=_point(rec.get("target")),
+        threshold=threshold,
+        due=rec.get_value("due"),
+        done=rec.get_value("done"),
+        updates=tuple(_update(v) for v in rec.get_value("updates", ())),
+        loc=val.loc,
+        locs=rec.locs(),
+        present=rec.present,
+    )
+
+
+def _point(val: Val | None) -> Point | None:
+    if val is None:
+        return None
+    rec: Record = val.value
+    return Point(rec.get_value("date"), rec.get_value("value"), val.loc, rec.locs())
+
+
+def _update(val: Val) -> Update:
+    rec: Record = val.value
+    return Update(rec.get_value("date"), rec.get_value("confidence"), rec.get_value("text"), val.loc)
+
+
+# --- metrics ----------------------------------------------------------------
+
+
+def _load_metrics(root: Path, reader: Reader) -> dict[str, Metric]:
+    folder = root / METRICS_DIR
+    if not folder.is_dir():
+        return {}
+    metas: dict[str, str] = {}
+    csvs: dict[str, str] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        rel = _rel(root, path)
+        if path.suffix not in (".yml", ".csv"):
+            if path.suffix in (".yaml", ".YML", ".CSV"):
+                reader.error(Loc(rel), f"metric files end in .yml or .csv; rename it to {path.stem}{path.suffix.lower().replace('yaml', 'yml')}")
+            continue
+        if not schema._ID.match(path.stem):
+            reader.error(Loc(rel), f"file name '{path.name}' does not make a valid metric id: use lowercase letters, "
+                                   "digits and '-'")
+            continue
+        (metas if path.suffix == ".yml" else csvs)[path.stem] = rel
+    metrics = {}
+    for metric_id in sorted(set(metas) | set(csvs)):
+        metrics[metric_id] = _metric(root, metric_id, metas.get(metric_id), csvs.get(metric_id), reader)
+    return metrics
+
+
+def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | None, reader: Reader) -> Metric:
+    rec, loc = Record({}, frozenset()), Loc(meta_rel or csv_rel or METRICS_DIR)
+    if meta_rel is not None:
+        val = _read_record(root, meta_rel, schema.METRIC, reader)
+        if val is not None:
+            rec, loc = val.value, val.loc
+    observations = ()
+    if csv_rel is None:
+        reader.error(Loc(meta_rel), f"metric '{metric_id}' has no data file: create {METRICS_DIR}/{metric_id}.csv "
+                                    "with the header date,value")
+    else:
+        text = read_text(root / csv_rel, csv_rel, reader.problems, max_bytes=MAX_CSV_BYTES)
+        if text is not None:
+            observations = parse_observations(text, csv_rel, reader.problems)
+    return Metric(
+        id=metric_id,
+        title=rec.get_value("title"),
+        unit=rec.get_value("unit"),
+        decimals=rec.get_value("decimals"),
+        frequency=rec.get_value("frequency"),
+        source=rec.get_value("source"),
+        methodology=rec.get_value("methodology"),
+        feed=_feed(rec.get("feed")),
+        observations=observations,
+        csv_path=csv_rel,
+        meta_path=meta_rel,
+        loc=loc,
+        locs=rec.locs(),
+    )
+
+
+def _feed(val: Val | None) -> Feed | None:
+    if val is None:
+        return None
+    rec: Record = val.value
+    headers = {name: v.value for name, v in rec.get_value("headers_env", {}).items()}
+    return Feed(
+        type=rec.get_value("type"),
+        url=rec.get_value("url"),
+        date=rec.get_value("date", "date"),
+        value=rec.get_value("value", "value"),
+        records=rec.get_value("records"),
+        connection_env=rec.get_value("connection_env"),
+        query=rec.get_value("query"),
+        headers_env=headers,
+        loc=val.loc,
+        locs=rec.locs(),
+    )

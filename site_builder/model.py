@@ -1,0 +1,189 @@
+"""The typed, immutable model of a portal, as the load stage builds it.
+
+Every object keeps where it was read (``loc``) and where each of its fields
+was (``locs``), so any later stage can report ``path:line``. Fields that were
+missing or invalid in the files are None here; the validate stage has
+reported them, and compute only ever sees a portal that validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Mapping, NamedTuple
+
+from site_builder.problems import Loc
+from site_builder.text import Text
+
+
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    title: Text | None
+    start: date | None
+    end: date | None
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    at_risk: float = 0.10
+    off_track: float = 0.25
+
+
+@dataclass(frozen=True)
+class Settings:
+    """okrs/portal.yml."""
+
+    schema: int | None
+    title: Text | None
+    organization: Text | None
+    description: Text | None
+    languages: tuple[str, ...]
+    base_url: str | None
+    contact: Text | None
+    periods: tuple[Period, ...]
+    thresholds: Thresholds
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def period(self, period_id: str | None) -> Period | None:
+        return next((p for p in self.periods if p.id == period_id), None)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A baseline or target: a value on a date (a target's date may be omitted)."""
+
+    date: date | None
+    value: float | None
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    min: float | None
+    max: float | None
+    loc: Loc
+
+    def holds(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
+@dataclass(frozen=True)
+class Update:
+    """A check-in: the owner's own assessment on a date."""
+
+    date: date | None
+    confidence: str | None
+    text: Text | None
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    id: str | None
+    title: Text | None
+    type: str
+    commitment: str
+    weight: float
+    metric: str | None
+    baseline: Point | None
+    target: Point | None
+    threshold: Threshold | None
+    due: date | None
+    done: date | None
+    updates: tuple[Update, ...]
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+    present: frozenset[str] = frozenset()  # keys written in the file, valid or not
+
+    @property
+    def latest_update(self) -> Update | None:
+        return self.updates[-1] if self.updates else None
+
+
+@dataclass(frozen=True)
+class Objective:
+    id: str | None
+    period: str | None
+    title: Text | None
+    owner: Text | None
+    description: Text | None
+    tags: tuple[str, ...]
+    visibility: str
+    internal_notes: str | None
+    key_results: tuple[KeyResult, ...]
+    path: str
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == "public"
+
+
+@dataclass(frozen=True)
+class Feed:
+    type: str | None
+    url: str | None
+    date: str
+    value: str
+    records: str | None
+    connection_env: str | None
+    query: str | None
+    headers_env: Mapping[str, str]
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+
+class Observation(NamedTuple):
+    # A named tuple, not a dataclass: a portal holds hundreds of thousands.
+    date: date
+    value: float | None  # None: the row is there but holds no observation
+    note: str | None
+    line: int  # in the metric's CSV file
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    title: Text | None
+    unit: str | None
+    decimals: int | None
+    frequency: str | None
+    source: Text | None
+    methodology: Text | None
+    feed: Feed | None
+    observations: tuple[Observation, ...]  # sorted by date
+    csv_path: str | None
+    meta_path: str | None
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Portal:
+    root: str
+    settings: Settings | None
+    objectives: tuple[Objective, ...]
+    metrics: Mapping[str, Metric]
+
+    @property
+    def public_objectives(self) -> tuple[Objective, ...]:
+        return tuple(o for o in self.objectives if o.is_public)
+
+
+def target_date(key_result: KeyResult, period: Period | None) -> date | None:
+    """A target's date, which defaults to the end of the objective's period."""
+    if key_result.target is not None and key_result.target.date is not None:
+        return key_result.target.date
+    return period.end if period is not None else None

@@ -1,0 +1,527 @@
+"""The file formats of DESIGN.md §3, declared once.
+
+The same declarations drive the loader (types, required fields, unknown keys)
+and the JSON Schema shipped for editors (``okr-portal schema``), so the two
+cannot drift apart. Rules that need more than one value at a time (dates in
+order, references between files) live in ``validate``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from site_builder.problems import Loc, Problem, did_you_mean
+from site_builder.text import Text
+from site_builder.yamlsource import YMap, YNode, YScalar, YSeq
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+_ID = re.compile(ID_PATTERN)
+_LANG = re.compile(LANG_PATTERN)
+_DATE = re.compile(DATE_PATTERN)
+_NUMBER = re.compile(r"^[-+]?(\d[\d_]*)?\.?\d+([eE][-+]?\d+)?$")
+
+
+class Record(dict):
+    """The valid fields of a mapping (name -> Val), and which keys the file wrote."""
+
+    def __init__(self, values: dict, present: frozenset[str]):
+        super().__init__(values)
+        self.present = present
+
+    def get_value(self, name: str, default: object = None) -> object:
+        val = self.get(name)
+        return default if val is None else val.value
+
+    def locs(self) -> dict[str, Loc]:
+        return {name: val.loc for name, val in self.items()}
+
+
+@dataclass(frozen=True)
+class Val:
+    """A value read from a file, with where it was."""
+
+    value: object
+    loc: Loc
+
+
+# --- kinds of value -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kind:
+    doc: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Str(Kind):
+    pattern: str | None = None
+    what: str = "text"  # how to name a wrong value in a message
+
+
+@dataclass(frozen=True, kw_only=True)
+class Id(Kind):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lang(Kind):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextKind(Kind):
+    """Markdown, either a string or a mapping of language code to string."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DateKind(Kind):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Number(Kind):
+    integer: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Enum(Kind):
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListOf(Kind):
+    item: Kind = field(default_factory=Kind)
+    min_items: int = 0
+    unique: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrMap(Kind):
+    """A mapping of free names to strings (HTTP header -> environment variable)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: Kind
+    required: bool = False
+    default: object = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Obj(Kind):
+    name: str = ""
+    fields: tuple[Field, ...] = ()
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+# --- the formats ----------------------------------------------------------
+
+STATUSES = ("on_track", "at_risk", "off_track", "achieved", "missed", "no_data")
+CONFIDENCES = ("on_track", "at_risk", "off_track")
+KR_TYPES = ("metric", "milestone", "maintain")
+FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
+
+PERIOD = Obj(name="period", fields=(
+    Field("id", Id(doc="Period id, referred to by objectives"), required=True),
+    Field("title", TextKind(doc="Name shown on the site, e.g. 'Fiscal year 2026'"), required=True),
+    Field("start", DateKind(doc="First day of the period"), required=True),
+    Field("end", DateKind(doc="Last day of the period"), required=True),
+))
+
+THRESHOLDS = Obj(name="thresholds", doc="How far behind the expected trajectory a key result may fall", fields=(
+    Field("at_risk", Number(minimum=0, maximum=1, doc="Behind by more than this: at risk"), default=0.10),
+    Field("off_track", Number(minimum=0, maximum=1, doc="Behind by more than this: off track"), default=0.25),
+))
+
+PORTAL = Obj(name="portal", doc="okrs/portal.yml: the portal's settings", fields=(
+    Field("schema", Number(integer=True, doc="Format version; this okr-portal reads 1"), required=True),
+    Field("title", TextKind(doc="Site title"), required=True),
+    Field("organization", TextKind(doc="Who publishes these OKRs"), required=True),
+    Field("description", TextKind(doc="Home-page introduction (Markdown)")),
+    Field("languages", ListOf(item=Lang(doc="Language code such as en or zh-TW"), min_items=1, unique=True,
+                              doc="Languages of the site; the first is the default"), default=("en",)),
+    Field("base_url", Str(pattern=r"^https?://", what="URL", doc="Public address of the site")),
+    Field("contact", TextKind(doc="How readers reach the organization (Markdown)")),
+    Field("periods", ListOf(item=PERIOD, min_items=1, doc="Reporting periods"), required=True),
+    Field("thresholds", THRESHOLDS),
+))
+
+POINT = Obj(name="baseline", doc="A value on a date", fields=(
+    Field("date", DateKind(), required=True),
+    Field("value", Number(), required=True),
+))
+
+TARGET = Obj(name="target", doc="The value to reach, by a date (default: the period end)", fields=(
+    Field("date", DateKind(doc="Defaults to the period's end")),
+    Field("value", Number(), required=True),
+))
+
+THRESHOLD = Obj(name="threshold", doc="The level to hold: min and/or max", fields=(
+    Field("min", Number(doc="Lowest acceptable value")),
+    Field("max", Number(doc="Highest acceptable value")),
+))
+
+UPDATE = Obj(name="update", doc="A check-in by the owner", fields=(
+    Field("date", DateKind(), required=True),
+    Field("confidence", Enum(values=CONFIDENCES, doc="The owner's own assessment"), required=True),
+    Field("text", TextKind(doc="What happened and what is next (Markdown)"), required=True),
+))
+
+KEY_RESULT = Obj(name="key result", fields=(
+    Field("id", Id(doc="Unique within the objective"), required=True),
+    Field("title", TextKind(), required=True),
+    Field("type", Enum(values=KR_TYPES, doc="metric: move a metric from baseline to target; "
+                       "maintain: hold a metric within a threshold; milestone: get something done"), default="metric"),
+    Field("commitment", Enum(values=("committed", "aspirational")), default="committed"),
+    Field("weight", Number(exclusive_minimum=0, doc="Weight in the objective's progress"), default=1),
+    Field("metric", Id(doc="Id of a metric in okrs/metrics/ (metric and maintain)")),
+    Field("baseline", POINT),
+    Field("target", TARGET),
+    Field("threshold", THRESHOLD),
+    Field("due", DateKind(doc="Milestone due date")),
+    Field("done", DateKind(doc="Date the milestone was done")),
+    Field("updates", ListOf(item=UPDATE, doc="Check-ins, newest last"), default=()),
+))
+
+# Which optional fields each key-result type needs and allows (DESIGN.md §3).
+KR_TYPE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "metric": {"required": ("metric", "baseline", "target"), "allowed": ("metric", "baseline", "target")},
+    "maintain": {"required": ("metric", "threshold"), "allowed": ("metric", "threshold")},
+    "milestone": {"required": ("due",), "allowed": ("due", "done")},
+}
+
+OBJECTIVE = Obj(name="objective", doc="okrs/objectives/**/*.yml: one objective", fields=(
+    Field("id", Id(doc="Unique in the portal"), required=True),
+    Field("period", Id(doc="A period id from okrs/portal.yml"), required=True),
+    Field("title", TextKind(), required=True),
+    Field("owner", TextKind(doc="The accountable official or team"), required=True),
+    Field("description", TextKind()),
+    Field("tags", ListOf(item=Id(), unique=True), default=()),
+    Field("visibility", Enum(values=("public", "draft"), doc="Drafts are never published"), default="public"),
+    Field("internal_notes", Str(doc="Never published, anywhere")),
+    Field("key_results", ListOf(item=KEY_RESULT, min_items=1), required=True),
+))
+
+FEED = Obj(name="feed", doc="Where scheduled refreshes pull this metric from", fields=(
+    Field("type", Enum(values=("csv", "json", "sql")), required=True),
+    Field("url", Str(doc="csv/json: http(s) URL or a path relative to the portal root")),
+    Field("date", Str(doc="Source column or field holding the date"), default="date"),
+    Field("value", Str(doc="Source column or field holding the value"), default="value"),
+    Field("records", Str(doc="json: dotted path to the list of records")),
+    Field("connection_env", Str(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", what="environment variable name",
+                                doc="sql: environment variable holding the SQLAlchemy URL")),
+    Field("query", Str(doc="sql: the query; it returns the date and value columns")),
+    Field("headers_env", StrMap(doc="HTTP headers; each value names the environment variable holding it")),
+))
+
+METRIC = Obj(name="metric", doc="okrs/metrics/<id>.yml: what a metric is and where its data comes from", fields=(
+    Field("title", TextKind()),
+    Field("unit", Str(doc="Shown after values: %, days, per 1,000 patient days")),
+    Field("decimals", Number(integer=True, minimum=0, maximum=10)),
+    Field("frequency", Enum(values=FREQUENCIES)),
+    Field("source", TextKind(doc="Who produces the data")),
+    Field("methodology", TextKind(doc="How it is measured")),
+    Field("feed", FEED),
+))
+
+
+# --- reading located nodes into values --------------------------------------
+
+
+def _type_name(node: YNode) -> str:
+    if isinstance(node, YMap):
+        return "a mapping"
+    if isinstance(node, YSeq):
+        return "a list"
+    value = node.value
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"'{node.raw}' (true/false)"
+    return f"'{node.raw}'"
+
+
+class Reader:
+    """Turns located YAML nodes into Val trees, collecting problems as it goes.
+
+    Returns None for a value it had to reject, so one bad field costs only that
+    field and the rest of the file is still checked.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+
+    def error(self, loc: Loc, message: str) -> None:
+        self.problems.append(Problem(loc, message))
+
+    def read(self, kind: Kind, node: YNode, label: str) -> Val | None:
+        method = getattr(self, "_" + type(kind).__name__.lower())
+        return method(kind, node, label)
+
+    def _scalar(self, node: YNode, label: str, expected: str) -> YScalar | None:
+        if isinstance(node, YScalar) and node.value is not None:
+            return node
+        self.error(node.loc, f"{label} must be {expected}, not {_type_name(node)}")
+        return None
+
+    def _str(self, kind: Str, node: YNode, label: str) -> Val | None:
+        scalar = self._scalar(node, label, "text" if kind.what == "text" else f"a {kind.what}")
+        if scalar is None:
+            return None
+        if kind.pattern and not re.match(kind.pattern, scalar.raw):
+            self.error(node.loc, f"{label} '{scalar.raw}' is not a valid {kind.what}")
+            return None
+        return Val(scalar.raw, node.loc)
+
+    def _id(self, kind: Id, node: YNode, label: str) -> Val | None:
+        scalar = self._scalar(node, label, "an id")
+        if scalar is None:
+            return None
+        if not _ID.match(scalar.raw):
+            self.error(node.loc, f"{label} '{scalar.raw}' is not a valid id: use lowercase letters, digits and '-', "
+                                 "starting with a letter or digit, at most 64 characters")
+            return None
+        return Val(scalar.raw, node.loc)
+
+    def _lang(self, kind: Lang, node: YNode, label: str) -> Val | None:
+        scalar = self._scalar(node, label, "a language code")
+        if scalar is None:
+            return None
+        if not _LANG.match(scalar.raw):
+            self.error(node.loc, f"{label} '{scalar.raw}' is not a language code such as en or zh-TW")
+            return None
+        return Val(scalar.raw, node.loc)
+
+    def _textkind(self, kind: TextKind, node: YNode, label: str) -> Val | None:
+        if isinstance(node, YScalar) and node.value is not None:
+            return Val(Text.plain(node.raw, node.loc), node.loc)
+        if not isinstance(node, YMap):
+            self.error(node.loc, f"{label} must be text, or a mapping of language to text, not {_type_name(node)}")
+            return None
+        translations = []
+        for lang, key_loc, value in node.items:
+            if not _LANG.match(lang):
+                self.error(key_loc, f"{label}: '{lang}' is not a language code such as en or zh-TW")
+                continue
+            if not (isinstance(value, YScalar) and value.value is not None):
+                self.error(value.loc, f"{label} in '{lang}' must be text, not {_type_name(value)}")
+                continue
+            translations.append((lang, value.raw, key_loc))
+        if not translations:
+            if not node.items:
+                self.error(node.loc, f"{label} must not be empty")
+            return None
+        return Val(Text.translated(translations, node.loc), node.loc)
+
+    def _datekind(self, kind: DateKind, node: YNode, label: str) -> Val | None:
+        scalar = self._scalar(node, label, "a date (YYYY-MM-DD)")
+        if scalar is None:
+            return None
+        raw = scalar.raw.strip()
+        if not _DATE.match(raw):
+            self.error(node.loc, f"{label} '{scalar.raw}' is not a date in the form YYYY-MM-DD")
+            return None
+        try:
+            return Val(date.fromisoformat(raw), node.loc)
+        except ValueError:
+            self.error(node.loc, f"{label} '{raw}' is not a real date")
+            return None
+
+    def _number(self, kind: Number, node: YNode, label: str) -> Val | None:
+        expected = "a whole number" if kind.integer else "a number"
+        scalar = self._scalar(node, label, expected)
+        if scalar is None:
+            return None
+        value = scalar.value
+        if isinstance(value, str) and not scalar.quoted and _NUMBER.match(value):
+            value = float(value)  # YAML 1.1 reads 1e3 as text; people mean a number
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.error(node.loc, f"{label} must be {expected}, not {_type_name(node)}")
+            return None
+        if not math.isfinite(value):
+            self.error(node.loc, f"{label} must be a finite number, not {scalar.raw}")
+            return None
+        if kind.integer and value != int(value):
+            self.error(node.loc, f"{label} must be a whole number, not {scalar.raw}")
+            return None
+        if kind.integer:
+            value = int(value)
+        if kind.minimum is not None and value < kind.minimum:
+            self.error(node.loc, f"{label} must be at least {kind.minimum:g}, not {scalar.raw}")
+            return None
+        if kind.maximum is not None and value > kind.maximum:
+            self.error(node.loc, f"{label} must be at most {kind.maximum:g}, not {scalar.raw}")
+            return None
+        if kind.exclusive_minimum is not None and value <= kind.exclusive_minimum:
+            self.error(node.loc, f"{label} must be greater than {kind.exclusive_minimum:g}, not {scalar.raw}")
+            return None
+        return Val(value, node.loc)
+
+    def _enum(self, kind: Enum, node: YNode, label: str) -> Val | None:
+        choices = ", ".join(kind.values)
+        scalar = self._scalar(node, label, f"one of {choices}")
+        if scalar is None:
+            return None
+        if scalar.raw not in kind.values:
+            self.error(node.loc, f"{label} '{scalar.raw}' must be one of {choices}"
+                                 f"{did_you_mean(scalar.raw, kind.values)}")
+            return None
+        return Val(scalar.raw, node.loc)
+
+    def _listof(self, kind: ListOf, node: YNode, label: str) -> Val | None:
+        if not isinstance(node, YSeq):
+            self.error(node.loc, f"{label} must be a list, not {_type_name(node)}")
+            return None
+        if len(node.items) < kind.min_items:
+            self.error(node.loc, f"{label} must have at least {kind.min_items} item{'s' * (kind.min_items > 1)}")
+        items = []
+        seen: dict[object, int] = {}
+        for item in node.items:
+            val = self.read(kind.item, item, f"{label} item")
+            if val is None:
+                continue
+            if kind.unique:
+                if val.value in seen:
+                    self.error(val.loc, f"{label} lists '{val.value}' twice (first at line {seen[val.value]})")
+                    continue
+                seen[val.value] = val.loc.line
+            items.append(val)
+        return Val(tuple(items), node.loc)
+
+    def _strmap(self, kind: StrMap, node: YNode, label: str) -> Val | None:
+        if not isinstance(node, YMap):
+            self.error(node.loc, f"{label} must be a mapping, not {_type_name(node)}")
+            return None
+        out = {}
+        for key, _key_loc, value in node.items:
+            val = self._str(Str(), value, f"{label} '{key}'")
+            if val is not None:
+                out[key] = val
+        return Val(out, node.loc)
+
+    def _obj(self, kind: Obj, node: YNode, label: str) -> Val | None:
+        if not isinstance(node, YMap):
+            self.error(node.loc, f"{label} must be a mapping of keys to values, not {_type_name(node)}")
+            return None
+        fields = {f.name: f for f in kind.fields}
+        values: dict[str, Val] = {}
+        for key, key_loc, value in node.items:
+            spec = fields.get(key)
+            if spec is None:
+                self.error(key_loc, f"unknown key '{key}' in {kind.name}{did_you_mean(key, fields)}")
+                continue
+            if isinstance(value, YScalar) and value.value is None and not spec.required:
+                continue  # `description:` with nothing after it means no description
+            val = self.read(spec.kind, value, spec.name)
+            if val is not None:
+                values[key] = val
+        present = frozenset(key for key, _, _ in node.items)
+        for spec in kind.fields:
+            if spec.required and spec.name not in present:
+                self.error(node.loc, f"{kind.name} is missing required key '{spec.name}'")
+        return Val(Record(values, present), node.loc)
+
+
+# --- JSON Schema for editors -------------------------------------------------
+
+
+def _json_schema(kind: Kind) -> dict:
+    out: dict
+    if isinstance(kind, Obj):
+        out = {
+            "type": "object",
+            "properties": {f.name: _field_schema(f) for f in kind.fields},
+            "additionalProperties": False,
+        }
+        required = [f.name for f in kind.fields if f.required]
+        if required:
+            out["required"] = required
+        if kind is KEY_RESULT:
+            out["allOf"] = _key_result_conditions()
+    elif isinstance(kind, ListOf):
+        out = {"type": "array", "items": _json_schema(kind.item)}
+        if kind.min_items:
+            out["minItems"] = kind.min_items
+        if kind.unique:
+            out["uniqueItems"] = True
+    elif isinstance(kind, TextKind):
+        out = {"anyOf": [
+            {"type": "string"},
+            {"type": "object", "minProperties": 1, "propertyNames": {"pattern": LANG_PATTERN},
+             "additionalProperties": {"type": "string"}},
+        ]}
+    elif isinstance(kind, Id):
+        out = {"type": "string", "pattern": ID_PATTERN}
+    elif isinstance(kind, Lang):
+        out = {"type": "string", "pattern": LANG_PATTERN}
+    elif isinstance(kind, DateKind):
+        out = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+    elif isinstance(kind, Number):
+        out = {"type": "integer" if kind.integer else "number"}
+        if kind.minimum is not None:
+            out["minimum"] = kind.minimum
+        if kind.maximum is not None:
+            out["maximum"] = kind.maximum
+        if kind.exclusive_minimum is not None:
+            out["exclusiveMinimum"] = kind.exclusive_minimum
+    elif isinstance(kind, Enum):
+        out = {"type": "string", "enum": list(kind.values)}
+    elif isinstance(kind, StrMap):
+        out = {"type": "object", "additionalProperties": {"type": "string"}}
+    elif isinstance(kind, Str):
+        out = {"type": "string"}
+        if kind.pattern:
+            out["pattern"] = kind.pattern
+    else:  # pragma: no cover - every kind above is handled
+        raise TypeError(kind)
+    if kind.doc:
+        out["description"] = kind.doc
+    return out
+
+
+def _field_schema(spec: Field) -> dict:
+    out = _json_schema(spec.kind)
+    if spec.default not in (None, ()):
+        out["default"] = list(spec.default) if isinstance(spec.default, tuple) else spec.default
+    return out
+
+
+def _key_result_conditions() -> list[dict]:
+    all_optional = {name for rule in KR_TYPE_FIELDS.values() for name in rule["allowed"]}
+    conditions = []
+    for kr_type, rule in KR_TYPE_FIELDS.items():
+        condition = {"properties": {"type": {"const": kr_type}}}
+        if kr_type == "metric":  # the default type: also when `type` is absent
+            condition = {"anyOf": [{"not": {"required": ["type"]}}, condition]}
+        else:
+            condition["required"] = ["type"]
+        then = {"required": list(rule["required"])}
+        forbidden = sorted(all_optional - set(rule["allowed"]))
+        if forbidden:
+            then["not"] = {"anyOf": [{"required": [name]} for name in forbidden]}
+        conditions.append({"if": condition, "then": then})
+    return conditions
+
+
+SCHEMAS = {"portal": PORTAL, "objective": OBJECTIVE, "metric": METRIC}
+
+
+def json_schema(name: str) -> dict:
+    """The JSON Schema (draft-07, as the YAML language server reads it) of one file kind."""
+    root = SCHEMAS[name]
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": f"okr-portal {name} file (schema 1)",
+        **_json_schema(root),
+    }

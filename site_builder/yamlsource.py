@@ -1,0 +1,188 @@
+"""Safe YAML reading that keeps the line of every key and value.
+
+PyYAML's composer gives us the node graph with marks; we walk it ourselves
+instead of constructing Python objects so that we can (1) report repeated keys,
+which PyYAML silently merges, (2) keep a line number for every value, and
+(3) refuse alias bombs: an alias is a reference to a node, so a tiny file can
+describe billions of values. We count every value we expand and stop early.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import yaml
+
+from site_builder.problems import Loc, Problem
+
+try:  # libyaml is several times faster; both give the same nodes and marks.
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_VALUES = 200_000  # far above any real OKR file, far below a billion laughs
+MAX_DEPTH = 64
+
+_TAG = "tag:yaml.org,2002:"
+_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True)
+class YScalar:
+    value: object  # str, int, float, bool or None as YAML typed it
+    raw: str  # the text as written, for fields that are text whatever it looks like
+    quoted: bool
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class YSeq:
+    items: tuple["YNode", ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class YMap:
+    items: tuple[tuple[str, Loc, "YNode"], ...]  # key, where the key is, value
+    loc: Loc
+
+
+YNode = Union[YScalar, YSeq, YMap]
+
+
+class _TooBig(Exception):
+    pass
+
+
+def read_text(path: Path, rel: str, problems: list[Problem], max_bytes: int = MAX_FILE_BYTES) -> str | None:
+    """A file's text, or None with a problem when it is unreadable, not UTF-8 or empty."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            problems.append(Problem(Loc(rel), f"file is too large ({size:,} bytes; the limit is {max_bytes:,})"))
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(Loc(rel), f"cannot read file: {exc.strerror or exc}"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            Problem(Loc(rel, line), f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); save it as UTF-8")
+        )
+        return None
+    if not text.strip():
+        problems.append(Problem(Loc(rel), "file is empty"))
+        return None
+    return text
+
+
+def parse_yaml(text: str, rel: str, problems: list[Problem]) -> YNode | None:
+    """The located node tree of one YAML document, or None with problems."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            what = f"{exc.context}, {what}"
+        problems.append(Problem(Loc(rel, line), f"YAML syntax error: {what}"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(Loc(rel), f"YAML syntax error: {exc}"))
+        return None
+    if node is None:
+        problems.append(Problem(Loc(rel), "file is empty"))
+        return None
+    walker = _Walker(rel, problems)
+    try:
+        return walker.walk(node, depth=0)
+    except _TooBig:
+        problems.append(
+            Problem(Loc(rel), f"file expands to more than {MAX_VALUES:,} values through YAML aliases; write it out plainly")
+        )
+        return None
+
+
+def read_yaml(path: Path, rel: str, problems: list[Problem]) -> YNode | None:
+    text = read_text(path, rel, problems)
+    return None if text is None else parse_yaml(text, rel, problems)
+
+
+class _Walker:
+    def __init__(self, rel: str, problems: list[Problem]):
+        self.rel = rel
+        self.problems = problems
+        self.count = 0
+        self.active: set[int] = set()  # nodes on the current path, to catch recursive aliases
+
+    def loc(self, node: yaml.Node) -> Loc:
+        return Loc(self.rel, node.start_mark.line + 1)
+
+    def walk(self, node: yaml.Node, depth: int) -> YNode | None:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _TooBig
+        if depth > MAX_DEPTH:
+            self.problems.append(Problem(self.loc(node), f"values are nested more than {MAX_DEPTH} levels deep"))
+            return None
+        if id(node) in self.active:
+            self.problems.append(Problem(self.loc(node), "a YAML alias refers to a value that contains it"))
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                items = (self.walk(item, depth + 1) for item in node.value)
+                return YSeq(tuple(i for i in items if i is not None), self.loc(node))
+            return self.mapping(node, depth)
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
+        items: list[tuple[str, Loc, YNode]] = []
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_loc = self.loc(key_node)
+            if key_node.tag == _TAG + "merge":
+                self.problems.append(Problem(key_loc, "YAML merge keys ('<<') are not supported; write the keys out"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem(key_loc, "a key must be a plain name, not a list or mapping"))
+                continue
+            key = key_node.value
+            if key in seen:
+                self.problems.append(Problem(key_loc, f"repeated key '{key}' (first at line {seen[key]})"))
+                continue
+            seen[key] = key_loc.line
+            value = self.walk(value_node, depth + 1)
+            if value is not None:
+                items.append((key, key_loc, value))
+        return YMap(tuple(items), self.loc(node))
+
+    def scalar(self, node: yaml.ScalarNode) -> YScalar | None:
+        loc = self.loc(node)
+        quoted = node.style in ("'", '"', "|", ">")
+        tag = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
+        value: object
+        if tag in ("str", "timestamp"):
+            value = node.value  # dates are checked by the schema, strictly
+        elif tag == "null":
+            value = None
+        elif tag == "bool":
+            value = _constructor.construct_yaml_bool(node)
+        elif tag == "int":
+            value = _constructor.construct_yaml_int(node)
+        elif tag == "float":
+            value = _constructor.construct_yaml_float(node)
+        else:
+            self.problems.append(Problem(loc, f"unsupported YAML tag '{node.tag}'"))
+            return None
+        return YScalar(value, node.value, quoted, loc)

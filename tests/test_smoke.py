@@ -1,0 +1,27 @@
+import json
+
+
+def test_minimal_portal_validates_and_reports_status(portal, cli):
+    root = portal({
+        "okrs/objectives/a.yml": """\
+            id: a
+            period: cy2026
+            title: Shorter waits
+            owner: Access team
+            key_results:
+              - id: wait
+                title: New-patient wait
+                metric: wait
+                baseline: {date: 2026-01-01, value: 30}
+                target: {value: 20}
+            """,
+        "okrs/metrics/wait.csv": "date,value\n2026-01-01,30\n2026-07-02,25\n",
+    })
+    run = cli(root, "validate")
+    assert run.code == 0, run.out
+    assert "valid" in run.out
+    run = cli(root, "status", "--json", "--as-of", "2026-08-01")
+    doc = json.loads(run.out)
+    kr = doc["objectives"][0]["key_results"][0]
+    # p = (25-30)/(20-30) = 0.5; e = 182/364 = 0.5 -> on track
+    assert kr["progress"] == 0.5 and kr["expected"] == 0.5 and kr["status"] == "on_track"
