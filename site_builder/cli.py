@@ -77,7 +77,7 @@ def _validate(args) -> int:
     portal = checked.portal
     drafts = len(portal.objectives) - len(portal.public_objectives)
     key_results = sum(len(o.key_results) for o in portal.objectives)
-    observations = sum(len(m.observations) for m in portal.metrics.values())
+    observations = sum(o.value is not None for m in portal.metrics.values() for o in m.observations)
     print(f"okrs/ is valid: {len(portal.objectives)} objectives ({drafts} draft), {key_results} key results, "
           f"{len(portal.metrics)} metrics with {observations:,} observations")
     return 0

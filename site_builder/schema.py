@@ -22,8 +22,8 @@ LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 _ID = re.compile(ID_PATTERN)
 _LANG = re.compile(LANG_PATTERN)
-_DATE = re.compile(DATE_PATTERN)
-_NUMBER = re.compile(r"^[-+]?(\d[\d_]*)?\.?\d+([eE][-+]?\d+)?$")
+_DATE = re.compile(DATE_PATTERN, re.ASCII)
+_NUMBER = re.compile(r"^[-+]?(\d[\d_]*)?\.?\d+([eE][-+]?\d+)?$", re.ASCII)
 
 
 class Record(dict):

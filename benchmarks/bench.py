@@ -1,0 +1,203 @@
+"""okr-portal benchmarks: `make bench`, or `python benchmarks/bench.py [--only NAME]`.
+
+Generates a synthetic portal (benchmarks/synth.py: 200 objectives, 1,000 key
+results, 1,000 metrics x 500 daily rows) into a temporary directory and prints
+one figure per line. Each benchmark is a function registered in BENCHMARKS;
+add site build, history and fetch benchmarks the same way and select them
+with --only NAME.
+
+Target (benchmarks/README.md): validating that portal takes well under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+# Run from a checkout without installing: the package and synth.py import from here.
+for path in (str(REPO), str(HERE)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+import synth  # noqa: E402
+
+SIZE = dict(objectives=200, key_results=1000, metrics=1000, rows=500)
+
+
+class Failed(Exception):
+    """A benchmark could not produce a meaningful figure (message says why)."""
+
+
+class Portal:
+    """The synthetic portal, generated once on first use and shared by all benchmarks."""
+
+    def __init__(self, workdir: Path, size: dict, seed: int) -> None:
+        self.workdir = workdir
+        self.size = size
+        self.seed = seed
+        self._root: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            root = self.workdir / "portal"
+            started = time.perf_counter()
+            counts = synth.generate(root, seed=self.seed, **self.size)
+            elapsed = time.perf_counter() - started
+            print(
+                f"generate: {counts['files']} files, {counts['observations']:,} observations "
+                f"in {root}: {elapsed:.2f} s",
+                flush=True,
+            )
+            self._root = root
+        return self._root
+
+    @property
+    def label(self) -> str:
+        s = self.size
+        return f"{s['key_results']} key results, {s['metrics']} metrics x {s['rows']} rows"
+
+
+def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
+    """The fastest of `repeat` wall-clock timings of fn(), and the last result."""
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def run_cli(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
+    """`python -m site_builder -C root ARGS...`, end to end (interpreter start included)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "site_builder", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return time.perf_counter() - started, proc
+
+
+def _fail_on_problems(problems: list, what: str) -> None:
+    if problems:
+        lines = [f"{what}: the synthetic portal has {len(problems)} problem(s); first 10:"]
+        lines += [f"  {p}" for p in list(problems)[:10]]
+        raise Failed("\n".join(lines))
+
+
+def _stage_timings(root: Path, repeat: int) -> str:
+    """' (load X s, validate Y s)', each best of `repeat`, or '' if the stages are not reachable.
+
+    Uses site_builder.load.load_portal(root) -> Loaded(.portal, .problems) and
+    site_builder.validate.validate(portal) -> list of problems, the two halves of
+    pipeline.check(); if their interface changes, the split is left out.
+    """
+    try:
+        from site_builder.load import load_portal
+        from site_builder.validate import validate
+    except ImportError:
+        return ""
+    try:
+        t_load, loaded = best_of(repeat, lambda: load_portal(Path(root)))
+        portal = loaded.portal
+        t_validate, _ = best_of(repeat, lambda: validate(portal))
+    except (AttributeError, TypeError):
+        return ""
+    return f" (load {t_load:.2f} s, validate {t_validate:.2f} s)"
+
+
+# --- benchmarks ---------------------------------------------------------------
+
+
+def bench_validate(portal: Portal, repeat: int) -> None:
+    """Load + validate in process (best of `repeat`), then the CLI once, end to end."""
+    try:
+        from site_builder.pipeline import check
+    except Exception as exc:  # a missing or broken package: report it, no traceback
+        raise Failed(f"validate: cannot import site_builder.pipeline.check ({type(exc).__name__}: {exc})") from None
+
+    root = portal.root
+    elapsed, result = best_of(repeat, lambda: check(Path(root)))
+    _fail_on_problems(result.problems, "validate")
+    print(f"validate: {portal.label}: {elapsed:.2f} s{_stage_timings(root, repeat)}", flush=True)
+
+    elapsed, proc = run_cli(root, "validate")
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip().splitlines()
+        raise Failed(
+            f"validate (CLI): exit {proc.returncode}; first lines of output:\n"
+            + "\n".join(f"  {line}" for line in output[:10])
+        )
+    print(f"validate (CLI, end to end): {elapsed:.2f} s", flush=True)
+
+
+# Name -> function(portal, repeat). Later: "build", "history", "fetch".
+BENCHMARKS: dict[str, Callable[[Portal, int], None]] = {
+    "validate": bench_validate,
+}
+
+
+def header() -> str:
+    impl = platform.python_implementation()
+    return (
+        f"okr-portal benchmarks: {impl} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help=f"run only these benchmarks (repeatable or comma-separated): {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="in-process runs; the best counts (default 3)")
+    parser.add_argument("--seed", type=int, default=1, help="synthetic portal seed (default 1)")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="generate the portal into DIR and keep it (default: a temporary directory)"
+    )
+    args = parser.parse_args(argv)
+
+    names = list(BENCHMARKS)
+    if args.only:
+        names = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
+        unknown = [n for n in names if n not in BENCHMARKS]
+        if unknown:
+            parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if args.keep and (args.keep / "portal").exists():
+        parser.error(f"{args.keep / 'portal'} already exists; remove it or choose another --keep DIR")
+
+    print(header(), flush=True)
+    with tempfile.TemporaryDirectory(prefix="okr-bench-") as tmp:
+        workdir = args.keep if args.keep else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        portal = Portal(workdir, SIZE, args.seed)
+        for name in names:
+            try:
+                BENCHMARKS[name](portal, args.repeat)
+            except Failed as exc:
+                print(exc, file=sys.stderr)
+                return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
