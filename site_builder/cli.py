@@ -65,8 +65,11 @@ def _report_problems(checked: Checked, style: str, out) -> None:
     for problem in checked.problems:
         print(format_problem(problem, style), file=out)
     files = len({p.loc.path for p in checked.problems})
-    count = len(checked.problems)
-    print(f"{count} problem{'s' * (count != 1)} in {files} file{'s' * (files != 1)}", file=sys.stderr)
+    print(f"{_count(len(checked.problems), 'problem')} in {_count(files, 'file')}", file=sys.stderr)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' * (n != 1)}"
 
 
 def _validate(args) -> int:
@@ -78,8 +81,9 @@ def _validate(args) -> int:
     drafts = len(portal.objectives) - len(portal.public_objectives)
     key_results = sum(len(o.key_results) for o in portal.objectives)
     observations = sum(o.value is not None for m in portal.metrics.values() for o in m.observations)
-    print(f"okrs/ is valid: {len(portal.objectives)} objectives ({drafts} draft), {key_results} key results, "
-          f"{len(portal.metrics)} metrics with {observations:,} observations")
+    print(f"okrs/ is valid: {_count(len(portal.objectives), 'objective')} ({drafts} draft), "
+          f"{_count(key_results, 'key result')}, {_count(len(portal.metrics), 'metric')} with "
+          f"{_count(observations, 'observation')}")
     return 0
 
 

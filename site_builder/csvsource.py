@@ -24,22 +24,36 @@ def _rows(text: str):
         for number, line in enumerate(text.split("\n"), 1):
             yield number, line.rstrip("\r").split(",")
         return
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote that is never closed is an error, not a note that swallows
+    # the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     line = 0
-    for row in reader:
-        # A quoted field may span lines: a row starts after the previous one ended.
-        yield line + 1, row
-        line = reader.line_num
+    try:
+        for row in reader:
+            # A quoted field may span lines: a row starts after the previous one ended.
+            yield line + 1, row
+            line = reader.line_num
+    except csv.Error as exc:
+        raise _SyntaxError(line + 1, str(exc)) from None
+
+
+class _SyntaxError(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
 
 
 def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Observation, ...]:
     """The observations of one CSV file, sorted by date; rows with problems are left out."""
+    if not text.strip():
+        problems.append(Problem(Loc(rel), "file is empty; it needs a header line date,value"))
+        return ()
     rows_in = _rows(text)
     try:
         _, header = next(rows_in)
         columns = [name.strip() for name in header]
-    except csv.Error as exc:
-        problems.append(Problem(Loc(rel), f"CSV syntax error: {exc}"))
+    except _SyntaxError as exc:
+        problems.append(Problem(Loc(rel, exc.line), _syntax_message(exc)))
         return ()
     if not _check_header(columns, rel, problems):
         return ()
@@ -57,7 +71,8 @@ def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Ob
                 if len(row) < width and i_note is not None and len(row) > max(i_date, i_value):
                     row = row + [""] * (width - len(row))  # a row may leave out a trailing note
                 else:
-                    problems.append(Problem(Loc(rel, start), f"row has {len(row)} values but the header has {width} columns"))
+                    count = f"{len(row)} value" + "s" * (len(row) != 1)
+                    problems.append(Problem(Loc(rel, start), f"row has {count} but the header has {width} columns"))
                     continue
             # Fast paths inline (this loop runs for every row of every metric);
             # anything unusual goes to the checks that explain what is wrong.
@@ -77,18 +92,25 @@ def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Ob
                         value = _value(raw, rel, start, problems)
                 except ValueError:
                     value = _value(raw, rel, start, problems)
+            if when is not None:
+                if when in first_line:
+                    problems.append(Problem(Loc(rel, start), f"date {when} appears twice (first at line {first_line[when]})"))
+                    continue
+                first_line[when] = start
             if when is None or value is _BAD:
                 continue
-            if when in first_line:
-                problems.append(Problem(Loc(rel, start), f"date {when} appears twice (first at line {first_line[when]})"))
-                continue
-            first_line[when] = start
             note = (row[i_note].strip() or None) if i_note is not None else None
             rows.append(Observation(when, value, note, start))
-    except csv.Error as exc:
-        problems.append(Problem(Loc(rel, start + 1), f"CSV syntax error: {exc}"))
+    except _SyntaxError as exc:
+        problems.append(Problem(Loc(rel, exc.line), _syntax_message(exc)))
     rows.sort()
     return tuple(rows)
+
+
+def _syntax_message(exc: _SyntaxError) -> str:
+    if "unexpected end of data" in str(exc):
+        return "a quote (\") opened on this line is never closed; the rest of the file would become one value"
+    return f"CSV syntax error: {exc}"
 
 
 _BAD = object()

@@ -146,7 +146,8 @@ def _key_result(val: Val) -> KeyResult:
     return KeyResult(
         id=rec.get_value("id"),
         title=rec.get_value("title"),
-        type=rec.get_value("type", "metric"),
+        # A type that could not be read is None: no rule guesses at what it meant.
+        type=rec.get_value("type", None if "type" in rec.present else "metric"),
         commitment=rec.get_value("commitment", "committed"),
         weight=rec.get_value("weight", 1),
         metric=rec.get_value("metric"),
@@ -213,7 +214,7 @@ def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | Non
         reader.error(Loc(meta_rel), f"metric '{metric_id}' has no data file: create {METRICS_DIR}/{metric_id}.csv "
                                     "with the header date,value")
     else:
-        text = read_text(root / csv_rel, csv_rel, reader.problems, max_bytes=MAX_CSV_BYTES)
+        text = read_text(root / csv_rel, csv_rel, reader.problems, max_bytes=MAX_CSV_BYTES, allow_empty=True)
         if text is not None:
             observations = parse_observations(text, csv_rel, reader.problems)
     return Metric(

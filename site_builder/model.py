@@ -92,7 +92,7 @@ class Update:
 class KeyResult:
     id: str | None
     title: Text | None
-    type: str
+    type: str | None
     commitment: str
     weight: float
     metric: str | None

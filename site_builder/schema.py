@@ -239,6 +239,16 @@ METRIC = Obj(name="metric", doc="okrs/metrics/<id>.yml: what a metric is and whe
 # --- reading located nodes into values --------------------------------------
 
 
+def misspelled(name: str, present, known) -> bool:
+    """Whether a written key that is not a known one looks like ``name``.
+
+    Then the did-you-mean problem already says what is wrong; "missing key"
+    on top of it would only repeat it.
+    """
+    unknown = [key for key in present if key not in known]
+    return any(did_you_mean(key, known) == f" (did you mean '{name}'?)" for key in unknown)
+
+
 def _type_name(node: YNode) -> str:
     if isinstance(node, YMap):
         return "a mapping"
@@ -319,7 +329,7 @@ class Reader:
                 continue
             translations.append((lang, value.raw, key_loc))
         if not translations:
-            if not node.items:
+            if not node.keys:
                 self.error(node.loc, f"{label} must not be empty")
             return None
         return Val(Text.translated(translations, node.loc), node.loc)
@@ -346,6 +356,9 @@ class Reader:
         value = scalar.value
         if isinstance(value, str) and not scalar.quoted and _NUMBER.match(value):
             value = float(value)  # YAML 1.1 reads 1e3 as text; people mean a number
+        if isinstance(value, str) and scalar.quoted and _NUMBER.match(value.strip()):
+            self.error(node.loc, f"{label} must be {expected}, not the quoted text \"{value}\": remove the quotes")
+            return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.error(node.loc, f"{label} must be {expected}, not {_type_name(node)}")
             return None
@@ -426,9 +439,9 @@ class Reader:
             val = self.read(spec.kind, value, spec.name)
             if val is not None:
                 values[key] = val
-        present = frozenset(key for key, _, _ in node.items)
+        present = node.keys
         for spec in kind.fields:
-            if spec.required and spec.name not in present:
+            if spec.required and spec.name not in present and not misspelled(spec.name, present, fields):
                 self.error(node.loc, f"{kind.name} is missing required key '{spec.name}'")
         return Val(Record(values, present), node.loc)
 

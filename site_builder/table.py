@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from site_builder.compute import KeyResultStatus, Report
+from site_builder.formats import format_percent as _percent, format_value
 from site_builder.model import Portal
 
 STATUS_LABELS = {
@@ -13,17 +14,6 @@ STATUS_LABELS = {
     "missed": "missed",
     "no_data": "no data",
 }
-
-
-def format_value(value: float, decimals: int | None, unit: str | None) -> str:
-    text = f"{value:,.{decimals}f}" if decimals is not None else f"{value:,g}"
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
 
 
 def _latest(result: KeyResultStatus, portal: Portal) -> str:

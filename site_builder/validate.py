@@ -13,7 +13,7 @@ from typing import Iterator
 from site_builder import SCHEMA_VERSION
 from site_builder.model import KeyResult, Metric, Objective, Portal, Settings, target_date
 from site_builder.problems import Loc, Problem, did_you_mean
-from site_builder.schema import KR_TYPE_FIELDS
+from site_builder.schema import KEY_RESULT, KR_TYPE_FIELDS, misspelled
 from site_builder.text import Text
 
 
@@ -95,7 +95,8 @@ def _unique_objective_ids(objectives: tuple[Objective, ...]) -> Iterator[Problem
 def _objective(objective: Objective, portal: Portal) -> Iterator[Problem]:
     settings = portal.settings
     period = None
-    if settings is not None and objective.period is not None:
+    # Without the periods list (already reported), every period would look unknown.
+    if settings is not None and objective.period is not None and "periods" in settings.locs:
         period = settings.period(objective.period)
         if period is None:
             known = [p.id for p in settings.periods]
@@ -111,18 +112,26 @@ def _objective(objective: Objective, portal: Portal) -> Iterator[Problem]:
         yield from _key_result(kr, period, portal)
 
 
-def _key_result(kr: KeyResult, period, portal: Portal) -> Iterator[Problem]:
-    name = f"key result '{kr.id}'" if kr.id else "key result"
+_TYPE_SPECIFIC = {key for rule in KR_TYPE_FIELDS.values() for key in rule["allowed"]}
+
+
+def _type_fields(kr: KeyResult, name: str) -> Iterator[Problem]:
+    """The fields a key result's type needs, and none that belong to another type."""
+    if kr.type is None:
+        return  # the type itself was refused; which fields it needs is anyone's guess
     rule = KR_TYPE_FIELDS[kr.type]
     for key in rule["required"]:
-        if key not in kr.present:
+        if key not in kr.present and not misspelled(key, kr.present, KEY_RESULT.field_names()):
             yield Problem(kr.loc, f"{name} of type {kr.type} needs '{key}'")
-    for key in sorted(kr.present):
-        if key in KR_TYPE_FIELDS["metric"]["allowed"] + KR_TYPE_FIELDS["maintain"]["allowed"] + \
-                KR_TYPE_FIELDS["milestone"]["allowed"] and key not in rule["allowed"]:
-            users = [t for t, r in KR_TYPE_FIELDS.items() if key in r["allowed"]]
-            yield Problem(kr.locs.get(key, kr.loc), f"'{key}' is not used by {kr.type} key results "
-                                                    f"(only by {' and '.join(users)}); remove it or change the type")
+    for key in sorted(kr.present & _TYPE_SPECIFIC - set(rule["allowed"])):
+        users = [t for t, r in KR_TYPE_FIELDS.items() if key in r["allowed"]]
+        yield Problem(kr.locs.get(key, kr.loc), f"'{key}' is not used by {kr.type} key results "
+                                                f"(only by {' and '.join(users)}); remove it or change the type")
+
+
+def _key_result(kr: KeyResult, period, portal: Portal) -> Iterator[Problem]:
+    name = f"key result '{kr.id}'" if kr.id else "key result"
+    yield from _type_fields(kr, name)
     yield from _texts(portal.settings, title=kr.title)
     if kr.metric is not None and kr.metric not in portal.metrics:
         yield Problem(kr.locs["metric"], f"unknown metric '{kr.metric}': there is no okrs/metrics/{kr.metric}.csv"

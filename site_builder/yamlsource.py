@@ -48,6 +48,7 @@ class YSeq:
 class YMap:
     items: tuple[tuple[str, Loc, "YNode"], ...]  # key, where the key is, value
     loc: Loc
+    keys: frozenset[str] = frozenset()  # every key written, even one whose value was refused
 
 
 YNode = Union[YScalar, YSeq, YMap]
@@ -57,7 +58,8 @@ class _TooBig(Exception):
     pass
 
 
-def read_text(path: Path, rel: str, problems: list[Problem], max_bytes: int = MAX_FILE_BYTES) -> str | None:
+def read_text(path: Path, rel: str, problems: list[Problem], max_bytes: int = MAX_FILE_BYTES,
+              allow_empty: bool = False) -> str | None:
     """A file's text, or None with a problem when it is unreadable, not UTF-8 or empty."""
     try:
         size = path.stat().st_size
@@ -76,7 +78,7 @@ def read_text(path: Path, rel: str, problems: list[Problem], max_bytes: int = MA
             Problem(Loc(rel, line), f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); save it as UTF-8")
         )
         return None
-    if not text.strip():
+    if not text.strip() and not allow_empty:
         problems.append(Problem(Loc(rel), "file is empty"))
         return None
     return text
@@ -86,16 +88,8 @@ def parse_yaml(text: str, rel: str, problems: list[Problem]) -> YNode | None:
     """The located node tree of one YAML document, or None with problems."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        what = exc.problem or "invalid YAML"
-        if exc.context:
-            what = f"{exc.context}, {what}"
-        problems.append(Problem(Loc(rel, line), f"YAML syntax error: {what}"))
-        return None
     except yaml.YAMLError as exc:
-        problems.append(Problem(Loc(rel), f"YAML syntax error: {exc}"))
+        problems.append(_syntax_problem(exc, text, rel))
         return None
     if node is None:
         problems.append(Problem(Loc(rel), "file is empty"))
@@ -108,6 +102,27 @@ def parse_yaml(text: str, rel: str, problems: list[Problem]) -> YNode | None:
             Problem(Loc(rel), f"file expands to more than {MAX_VALUES:,} values through YAML aliases; write it out plainly")
         )
         return None
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str, rel: str) -> Problem:
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return Problem(Loc(rel), f"YAML syntax error: {exc}")
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    what = exc.problem or "invalid YAML"
+    if "undefined alias" in what:
+        # libyaml does not name the alias; the pure-Python parser does.
+        try:
+            yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as again:
+            what = again.problem or what
+    context = exc.context or ""
+    if context.startswith("while parsing a flow") and exc.context_mark and exc.context_mark.line + 1 != line:
+        # An unclosed [ or { is noticed lines later: say where it opened.
+        context += f" that started on line {exc.context_mark.line + 1}"
+    if context:
+        what = f"{context}, {what}"
+    return Problem(Loc(rel, line), f"YAML syntax error: {what}")
 
 
 def read_yaml(path: Path, rel: str, problems: list[Problem]) -> YNode | None:
@@ -149,6 +164,7 @@ class _Walker:
     def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
         items: list[tuple[str, Loc, YNode]] = []
         seen: dict[str, int] = {}
+        keys: set[str] = set()
         for key_node, value_node in node.value:
             key_loc = self.loc(key_node)
             if key_node.tag == _TAG + "merge":
@@ -162,10 +178,11 @@ class _Walker:
                 self.problems.append(Problem(key_loc, f"repeated key '{key}' (first at line {seen[key]})"))
                 continue
             seen[key] = key_loc.line
+            keys.add(key)
             value = self.walk(value_node, depth + 1)
             if value is not None:
                 items.append((key, key_loc, value))
-        return YMap(tuple(items), self.loc(node))
+        return YMap(tuple(items), self.loc(node), frozenset(keys))
 
     def scalar(self, node: yaml.ScalarNode) -> YScalar | None:
         loc = self.loc(node)
