@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: site test bench clean
+.PHONY: site serve test bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,11 +12,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Until the site stage lands, `make site` validates the demo portal and prints
-# its status table.
+# The demo portal's site, in site/. Set AS_OF=YYYY-MM-DD for a reproducible build.
 site: $(BIN)/.installed
-	$(BIN)/okr-portal validate
-	$(BIN)/okr-portal status
+	$(BIN)/okr-portal build $(if $(AS_OF),--as-of $(AS_OF))
+
+serve: $(BIN)/.installed
+	$(BIN)/okr-portal serve
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
@@ -25,4 +26,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) site bench-out .pytest_cache
+	rm -rf $(VENV) site .okr-portal bench-out .pytest_cache

@@ -145,9 +145,37 @@ def bench_validate(portal: Portal, repeat: int) -> None:
     print(f"validate (CLI, end to end): {elapsed:.2f} s", flush=True)
 
 
-# Name -> function(portal, repeat). Later: "build", "history", "fetch".
+def bench_site(portal: Portal, repeat: int) -> None:
+    """okr-portal build once: generator time against engine time, and page sizes.
+
+    Targets (issue 3): the generator costs under 15% of the engine's time, and
+    no page grows with the number of objectives (every page under 100 KB).
+    """
+    from datetime import date
+
+    from site_builder.pipeline import BuildFailed, build
+
+    root = portal.root
+    try:
+        built = build(root, date(2026, 9, 30))
+    except BuildFailed as exc:
+        _fail_on_problems(exc.problems, "site")
+        raise Failed(f"site: {exc}") from None
+    pages = [p for p in built.site_dir.rglob("*.html")]
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    total = sum(p.stat().st_size for p in built.site_dir.rglob("*") if p.is_file())
+    share = built.generate_seconds / built.engine_seconds
+    print(f"site: {portal.label}, {built.pages} pages: generate {built.generate_seconds:.2f} s, "
+          f"engine {built.engine_seconds:.2f} s (generator = {share:.0%} of engine; target < 15%)", flush=True)
+    print(f"site: largest page {largest.stat().st_size / 1024:.1f} KB "
+          f"({largest.relative_to(built.site_dir)}; target < 100 KB), total site {total / 1024 / 1024:.1f} MB",
+          flush=True)
+
+
+# Name -> function(portal, repeat). Later: "history", "fetch".
 BENCHMARKS: dict[str, Callable[[Portal, int], None]] = {
     "validate": bench_validate,
+    "site": bench_site,
 }
 
 

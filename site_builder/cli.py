@@ -12,7 +12,7 @@ from pathlib import Path
 from site_builder import __version__
 from site_builder.api import okrs_json
 from site_builder.compute import compute
-from site_builder.pipeline import Checked, check
+from site_builder.pipeline import BuildFailed, Checked, build, check
 from site_builder.problems import format_problem
 from site_builder.schema import SCHEMAS
 from site_builder.table import status_table
@@ -45,6 +45,19 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
                         help="compute as on this date (default: today)")
     status.set_defaults(run=_status)
+
+    build = commands.add_parser("build", help="validate, generate and run the site engine; output in site/")
+    build.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
+                       help="build the site as on this date (default: today)")
+    build.add_argument("--site-dir", type=Path, default=None, metavar="DIR",
+                       help="where the site goes (default: site/ in the portal)")
+    build.set_defaults(run=_build)
+
+    serve = commands.add_parser("serve", help="live preview while editing; reloads when okrs/ changes")
+    serve.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD")
+    serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
+                       help="where to serve the preview (default: 127.0.0.1:8000)")
+    serve.set_defaults(run=_serve)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a file kind, for editors")
     schema.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="objective")
@@ -98,6 +111,27 @@ def _status(args) -> int:
     else:
         sys.stdout.write(status_table(report, checked.portal))
     return 0
+
+
+def _build(args) -> int:
+    try:
+        built = build(args.root, args.as_of or date.today(), site_dir=args.site_dir)
+    except BuildFailed as exc:
+        if exc.problems:
+            _report_problems(Checked(None, exc.problems), "text", sys.stdout)
+        print(f"okr-portal build: {exc}", file=sys.stderr)
+        return 1
+    if built.warnings:
+        print(built.warnings, file=sys.stderr)
+    print(f"Built {_count(built.pages, 'page')} into {built.site_dir} "
+          f"(generate {built.generate_seconds:.1f} s, engine {built.engine_seconds:.1f} s)")
+    return 0
+
+
+def _serve(args) -> int:
+    from site_builder.serve import serve
+
+    return serve(args.root, args.as_of, args.dev_addr)
 
 
 def _schema(args) -> int:

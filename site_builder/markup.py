@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -24,11 +25,17 @@ _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td":
 _SCHEMES = {"http", "https", "mailto"}
 
 
+_converter = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+
 def _markdown(text: str) -> str:
-    # A fresh converter per call: Markdown instances keep state between calls.
-    return markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    # One converter, reset between texts: building one costs more than
+    # converting a typical title, and a portal has thousands of texts.
+    return _converter.reset().convert(text)
 
 
+# Owners, units and sources repeat across pages: each text is converted once.
+@lru_cache(maxsize=16384)
 def to_html(text: str) -> Markup:
     """Block Markdown (paragraphs, lists, links) as sanitized HTML."""
     cleaned = nh3.clean(
@@ -42,6 +49,7 @@ def to_html(text: str) -> Markup:
     return Markup(cleaned)
 
 
+@lru_cache(maxsize=16384)
 def to_inline_html(text: str) -> Markup:
     """Markdown for a title or a table cell: emphasis and code only, no blocks or links."""
     rendered = _markdown(text)
@@ -49,6 +57,7 @@ def to_inline_html(text: str) -> Markup:
     return Markup(nh3.clean(rendered, tags=_INLINE_TAGS, attributes={}, url_schemes=set()))
 
 
+@lru_cache(maxsize=16384)
 def to_plain(text: str) -> str:
     """The words only, for <title>, alt texts and feeds: Markdown rendered, every tag dropped."""
     words = nh3.clean(_markdown(text), tags=set(), attributes={}, strip_comments=True)

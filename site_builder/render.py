@@ -1,0 +1,314 @@
+"""Stage 4: the docs tree of the public site (DESIGN.md §5, §7).
+
+``render_site`` is a pure function from a computed report to the files of an
+ordinary MkDocs docs tree: Markdown pages (mostly sanitized HTML), and the
+open-data files. ``write_tree`` then writes only the files whose content
+changed, so a preview server rebuilds only when something did.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from site_builder import urls, views
+from site_builder.api import okrs_json
+from site_builder.compute import ObjectiveStatus, Report
+from site_builder.formats import format_date
+from site_builder.messages import messages
+from site_builder.model import Portal
+from site_builder.views import Context, Link
+
+PAGE_SIZE = 24  # objectives per list page: no page grows with the portal
+
+_env = Environment(
+    loader=PackageLoader("site_builder", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    # Markdown headings carry {#anchor} attributes: keep {# for them.
+    comment_start_string="{%#",
+    comment_end_string="#%}",
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def md_escape(text: str) -> Markup:
+    """Plain text made safe inside a Markdown heading: no markup, no HTML, no {: attributes}."""
+    return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)))
+
+
+def _front_matter(title: str, description: str = "", hide: tuple[str, ...] = ()) -> str:
+    # MkDocs themes print page.title without escaping it, so it is escaped here.
+    lines = ["---", f"title: {json.dumps(html.escape(title), ensure_ascii=False)}"]
+    if description:
+        lines.append(f"description: {json.dumps(html.escape(description[:300]), ensure_ascii=False)}")
+    if hide:
+        lines.append(f"hide: [{', '.join(hide)}]")
+    return "\n".join(lines + ["---", "", ""])
+
+
+def _page(template: str, page_title: str, page_description: str = "", hide: tuple[str, ...] = (), **values) -> str:
+    body = _env.get_template(template).render(**values)
+    return _front_matter(page_title, page_description, hide) + body
+
+
+@dataclass(frozen=True)
+class Pagination:
+    pages: list
+    previous: str | None
+    next: str | None
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int
+    href: str
+    current: bool
+
+
+def _paginate(items: list, doc_for_page) -> list[tuple[str, list, Pagination]]:
+    """Split a list over pages of PAGE_SIZE: [(doc path, items, pagination)]."""
+    chunks = [items[i:i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)] or [[]]
+    docs = [doc_for_page(n + 1) for n in range(len(chunks))]
+    out = []
+    for n, (doc, chunk) in enumerate(zip(docs, chunks)):
+        links = [PageLink(i + 1, urls.relative(doc, d), i == n) for i, d in enumerate(docs)]
+        out.append((doc, chunk, Pagination(
+            links,
+            urls.relative(doc, docs[n - 1]) if n > 0 else None,
+            urls.relative(doc, docs[n + 1]) if n + 1 < len(docs) else None,
+        )))
+    return out
+
+
+def render_site(report: Report, portal: Portal, lang: str | None = None) -> dict[str, str | bytes]:
+    """Every file of the docs tree, by path relative to the docs folder."""
+    lang = lang or report.settings.default_language
+    ctx = Context(report, portal, lang, messages(lang))
+    files: dict[str, str | bytes] = {}
+    files.update(_home(ctx))
+    for status in report.objectives:
+        files[urls.objective_doc(status.objective.id)] = _objective(ctx, status)
+    files.update(_periods(ctx))
+    files.update(_owners(ctx))
+    files.update(_tags(ctx))
+    files.update(_metrics(ctx))
+    files[urls.API_DOC] = okrs_json(report)
+    return files
+
+
+# --- pages ------------------------------------------------------------------------
+
+
+def _current_period(ctx: Context):
+    periods = ctx.report.settings.periods
+    as_of = ctx.report.as_of
+    running = [p for p in periods if p.start <= as_of <= p.end]
+    if running:
+        return running[0]
+    started = [p for p in periods if p.start <= as_of]
+    return max(started, key=lambda p: p.start) if started else min(periods, key=lambda p: p.start)
+
+
+def _dates(ctx: Context, period) -> str:
+    return f"{ctx.date(period.start)} – {ctx.date(period.end)}"
+
+
+def _home(ctx: Context) -> dict[str, str]:
+    settings, msg = ctx.report.settings, ctx.msg
+    period = _current_period(ctx)
+    objectives = [o for o in ctx.report.objectives if o.period.id == period.id]
+    doc = "index.md"
+    more = None
+    if len(objectives) > PAGE_SIZE:
+        more = Link(urls.relative(doc, urls.period_doc(period.id, 2)),
+                    f"{msg['next']}: {msg['page']} 2 ({len(objectives)} {msg['more_objectives']})")
+    periods = [Link(urls.relative(doc, urls.period_doc(p.id)), ctx.inline(p.title)) for p in settings.periods]
+    body = _page(
+        "home.md.j2", ctx.plain(settings.title), ctx.plain(settings.description), hide=("navigation", "toc"),
+        msg=msg, title=ctx.inline(settings.title), organization=ctx.inline(settings.organization),
+        description=ctx.html(settings.description), contact=ctx.html(settings.contact),
+        period={"title_md": md_escape(ctx.plain(period.title)), "dates": _dates(ctx, period)},
+        as_of=ctx.date(ctx.report.as_of), as_of_iso=ctx.report.as_of.isoformat(),
+        counts=views.status_counts(ctx, objectives),
+        cards=[views.card(ctx, o, doc) for o in objectives[:PAGE_SIZE]], more=more,
+        periods=[{"href": link.href, "title": link.text, "state": msg[views.period_state(ctx, p)],
+                  "dates": _dates(ctx, p)} for link, p in zip(periods, settings.periods)],
+        links={"metrics": urls.relative(doc, "metrics/index.md"), "owners": urls.relative(doc, "owners/index.md"),
+               "tags": urls.relative(doc, "tags/index.md"), "data": urls.relative(doc, "data/index.md")},
+    )
+    return {doc: body}
+
+
+def _objective(ctx: Context, status: ObjectiveStatus) -> str:
+    objective, msg = status.objective, ctx.msg
+    doc = urls.objective_doc(objective.id)
+    krs = []
+    for kr in status.key_results:
+        view = views.key_result_view(ctx, kr, status, doc)
+        krs.append({**view.__dict__, "heading_md": md_escape(view.heading)})
+    metric_ids = sorted({kr.key_result.metric for kr in status.key_results if kr.key_result.metric})
+    downloads = [Link(urls.relative(doc, urls.metric_csv(m)), ctx.plain(ctx.portal.metrics[m].title) or m)
+                 for m in metric_ids]
+    owner_text = ctx.plain(objective.owner)
+    return _page(
+        "objective.md.j2", ctx.plain(objective.title), ctx.plain(objective.description),
+        msg=msg, title=ctx.inline(objective.title), badge=views.badge(ctx, status.status),
+        progress=views.format_percent(status.progress),
+        progress_value=round(max(0.0, min(1.0, status.progress or 0.0)) * 100, 1),
+        owner_link=Link(urls.relative(doc, urls.owner_doc(urls.slug(owner_text))), ctx.inline(objective.owner)),
+        period_link=Link(urls.relative(doc, urls.period_doc(status.period.id)), ctx.inline(status.period.title)),
+        period_dates=_dates(ctx, status.period),
+        tags=[Link(urls.relative(doc, urls.tag_doc(t)), t) for t in objective.tags],
+        as_of=ctx.date(ctx.report.as_of), as_of_iso=ctx.report.as_of.isoformat(),
+        description=ctx.html(objective.description), key_results=krs, downloads=downloads,
+        api_link=urls.relative(doc, urls.API_DOC),
+    )
+
+
+def _objective_lists(ctx: Context, title: str, objectives: list[ObjectiveStatus], doc_for_page,
+                     intro: str = "", counts: bool = False) -> dict[str, str]:
+    files = {}
+    for n, (doc, chunk, pagination) in enumerate(_paginate(objectives, doc_for_page), 1):
+        page_title = title if n == 1 else f"{title} ({ctx.msg['page']} {n})"
+        files[doc] = _page(
+            "objective_list.md.j2", page_title, intro, hide=("toc",), msg=ctx.msg, title=page_title, intro=intro,
+            counts=views.status_counts(ctx, objectives) if counts else None,
+            cards=[views.card(ctx, o, doc) for o in chunk], pagination=pagination,
+        )
+    return files
+
+
+def _link_list(ctx: Context, doc: str, title: str, items: list[dict], intro: str = "") -> dict[str, str]:
+    return {doc: _page("link_list.md.j2", title, intro, hide=("toc",), title=title, intro=intro, items=items)}
+
+
+def _periods(ctx: Context) -> dict[str, str]:
+    msg = ctx.msg
+    files = {}
+    items = []
+    for period in ctx.report.settings.periods:
+        objectives = [o for o in ctx.report.objectives if o.period.id == period.id]
+        state = views.period_state(ctx, period)
+        intro = f"{_dates(ctx, period)} · {msg[state]} · {msg['as_of']} {ctx.date(ctx.report.as_of)}"
+        if state == "ended":
+            intro += f" · {msg['final_scores']}"
+        files.update(_objective_lists(ctx, ctx.plain(period.title), objectives,
+                                      lambda n, p=period.id: urls.period_doc(p, n), intro, counts=True))
+        items.append({"href": urls.relative("periods/index.md", urls.period_doc(period.id)),
+                      "text": ctx.inline(period.title), "note": f"{msg[state]}, {_dates(ctx, period)}"})
+    files.update(_link_list(ctx, "periods/index.md", msg["archive"], items, msg["archive_intro"]))
+    return files
+
+
+def _group(ctx: Context, key) -> dict[str, tuple[str, list[ObjectiveStatus]]]:
+    groups: dict[str, tuple[str, list[ObjectiveStatus]]] = {}
+    for status in ctx.report.objectives:
+        for slug, label in key(status):
+            groups.setdefault(slug, (label, []))[1].append(status)
+    return dict(sorted(groups.items(), key=lambda item: item[1][0].lower()))
+
+
+def _owners(ctx: Context) -> dict[str, str]:
+    def owner(status):
+        text = ctx.plain(status.objective.owner)
+        return [(urls.slug(text), text)]
+
+    return _index(ctx, "owners", ctx.msg["owners"], _group(ctx, owner), urls.owner_doc)
+
+
+def _tags(ctx: Context) -> dict[str, str]:
+    return _index(ctx, "tags", ctx.msg["tags"], _group(ctx, lambda s: [(t, t) for t in s.objective.tags]),
+                  urls.tag_doc)
+
+
+def _index(ctx: Context, folder: str, title: str, groups, doc_for) -> dict[str, str]:
+    files = {}
+    items = []
+    for slug, (label, objectives) in groups.items():
+        files.update(_objective_lists(ctx, f"{title}: {label}", objectives, lambda n, s=slug: doc_for(s, n)))
+        items.append({"href": urls.relative(f"{folder}/index.md", doc_for(slug)), "text": label,
+                      "note": f"({len(objectives)})"})
+    files.update(_link_list(ctx, f"{folder}/index.md", title, items))
+    return files
+
+
+def _metrics(ctx: Context) -> dict[str, str | bytes]:
+    """Metric pages and downloads, for the metrics public objectives use (not drafts')."""
+    used: dict[str, list] = {}
+    for status in ctx.report.objectives:
+        for kr in status.key_results:
+            if kr.key_result.metric:
+                used.setdefault(kr.key_result.metric, []).append((status, kr))
+    files: dict[str, str | bytes] = {}
+    items, downloads = [], []
+    for metric_id in sorted(used):
+        metric = ctx.portal.metrics[metric_id]
+        doc = urls.metric_doc(metric_id)
+        view = views.metric_view(ctx, metric, used[metric_id], doc)
+        files[doc] = _page("metric.md.j2", view.plain_title, ctx.plain(metric.methodology), msg=ctx.msg,
+                           metric=view, metrics_link=urls.relative(doc, "metrics/index.md"))
+        files[urls.metric_csv(metric_id)] = _metric_csv(metric, ctx)
+        items.append({"href": urls.relative("metrics/index.md", doc), "text": view.title,
+                      "note": view.last_updated})
+        downloads.append({"href": urls.relative("data/index.md", urls.metric_csv(metric_id)),
+                          "text": view.plain_title, "note": urls.metric_csv(metric_id)})
+    files.update(_link_list(ctx, "metrics/index.md", ctx.msg["metrics"], items))
+    files["data/index.md"] = _page("data.md.j2", ctx.msg["open_data"], ctx.msg["open_data_intro"], hide=("toc",),
+                                   msg=ctx.msg, downloads=downloads,
+                                   api_link=urls.relative("data/index.md", urls.API_DOC))
+    return files
+
+
+def _metric_csv(metric, ctx: Context) -> str:
+    """The metric's observations up to the as-of date, as the open-data CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "value", "note"])
+    for obs in metric.observations:
+        if obs.date <= ctx.report.as_of:
+            value = "" if obs.value is None else repr(obs.value).removesuffix(".0")
+            writer.writerow([obs.date.isoformat(), value, obs.note or ""])
+    return out.getvalue()
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def write_tree(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
+    """Make docs_dir hold exactly ``files``, writing only what changed. Returns the changed paths."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for rel, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        path = docs_dir / rel
+        try:
+            if path.read_bytes() == data:
+                continue
+        except OSError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        changed.append(rel)
+    wanted = {Path(rel) for rel in files}
+    for path in sorted(docs_dir.rglob("*"), reverse=True):
+        rel = path.relative_to(docs_dir)
+        if path.is_file() and rel not in wanted:
+            path.unlink()
+            changed.append(rel.as_posix())
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return changed

@@ -1,0 +1,73 @@
+"""Where each generated page lives, and relative links between them.
+
+The docs tree is built with ``use_directory_urls: true`` (the engine step
+forces it), so ``objectives/x.md`` is served at ``objectives/x/``. Links are
+written into raw HTML, which MkDocs does not rewrite, so we make them relative
+ourselves: the site then works from any sub-path and from file://.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+
+
+def page_url(doc_path: str) -> str:
+    """objectives/x.md -> objectives/x/ ; index.md -> '' ; data/a.csv -> data/a.csv"""
+    if not doc_path.endswith(".md"):
+        return doc_path
+    stem = doc_path[:-3]
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def relative(from_doc: str, to_doc: str, anchor: str = "") -> str:
+    """A link from the page made of ``from_doc`` to ``to_doc`` (a docs path)."""
+    here = page_url(from_doc)
+    target = page_url(to_doc)
+    base = posixpath.dirname(here.rstrip("/")) if not here.endswith("/") else here.rstrip("/")
+    rel = posixpath.relpath(target or ".", base or ".")
+    if to_doc.endswith(".md") and not rel.endswith("/"):
+        rel = "./" if rel == "." else rel + "/"
+    return rel + (f"#{anchor}" if anchor else "")
+
+
+def objective_doc(objective_id: str) -> str:
+    return f"objectives/{objective_id}.md"
+
+
+def metric_doc(metric_id: str) -> str:
+    return f"metrics/{metric_id}.md"
+
+
+def period_doc(period_id: str, page: int = 1) -> str:
+    return f"periods/{period_id}.md" if page == 1 else f"periods/{period_id}/page/{page}.md"
+
+
+def tag_doc(tag: str, page: int = 1) -> str:
+    return f"tags/{tag}.md" if page == 1 else f"tags/{tag}/page/{page}.md"
+
+
+def owner_doc(slug: str, page: int = 1) -> str:
+    return f"owners/{slug}.md" if page == 1 else f"owners/{slug}/page/{page}.md"
+
+
+def metric_csv(metric_id: str) -> str:
+    return f"data/{metric_id}.csv"
+
+
+API_DOC = "api/okrs.json"
+
+
+def slug(text: str) -> str:
+    """A stable, readable URL part for free text (owner names), in any script."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+    # The digest keeps two owners apart whose names differ only outside ASCII.
+    return f"{words}-{digest}" if words else f"owner-{digest}"

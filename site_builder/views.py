@@ -1,0 +1,356 @@
+"""What each page shows, as plain data the templates lay out.
+
+Everything a template prints is prepared here: texts rendered and sanitized
+(``markup``), numbers and dates formatted, links made relative. Templates get
+no Python to call, so a theme author can change them without reading this.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import date
+
+from markupsafe import Markup
+
+from site_builder import charts, urls
+from site_builder.compute import KeyResultStatus, ObjectiveStatus, Report, Status
+from site_builder.formats import format_date, format_number, format_percent, format_value
+from site_builder.markup import to_html, to_inline_html, to_plain
+from site_builder.model import Metric, Observation, Period, Portal, target_date
+from site_builder.text import Text
+
+KR_TABLE_ROWS = 24  # a key result's table shows the latest rows; the metric page has them all
+
+STATUS_ORDER = (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.MISSED, Status.NO_DATA)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every view needs: the report, the portal, the language and its messages."""
+
+    report: Report
+    portal: Portal
+    lang: str
+    msg: dict
+
+    @property
+    def default_lang(self) -> str:
+        return self.report.settings.default_language
+
+    def text(self, text: Text | None) -> str:
+        return "" if text is None else text.get(self.lang, self.default_lang)
+
+    def html(self, text: Text | None) -> Markup:
+        return Markup("") if text is None else to_html(self.text(text))
+
+    def inline(self, text: Text | None) -> Markup:
+        return Markup("") if text is None else to_inline_html(self.text(text))
+
+    def plain(self, text: Text | None) -> str:
+        return "" if text is None else to_plain(self.text(text))
+
+    def metric(self, metric_id: str | None) -> Metric | None:
+        return self.portal.metrics.get(metric_id) if metric_id else None
+
+    def fmt(self, metric: Metric | None):
+        decimals = metric.decimals if metric else None
+        unit = metric.unit if metric else None
+        return lambda value: format_value(value, decimals, unit)
+
+    def date(self, day: date) -> str:
+        return format_date(day, self.lang)
+
+
+@dataclass(frozen=True)
+class Badge:
+    status: str  # machine name, for CSS classes and icons
+    label: str  # the words: status is never shown by colour alone
+
+
+def badge(ctx: Context, status: Status | str) -> Badge:
+    name = status.value if isinstance(status, Status) else status
+    return Badge(name, ctx.msg[f"status.{name}"])
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: Markup | str
+
+
+@dataclass(frozen=True)
+class Card:
+    """An objective in a list: dashboard, period, owner and tag pages."""
+
+    link: Link
+    badge: Badge
+    progress: str
+    progress_value: float  # 0..100, for the bar
+    owner: Markup
+    period: str
+    key_results: str
+
+
+def period_state(ctx: Context, period: Period) -> str:
+    if ctx.report.as_of > period.end:
+        return "ended"
+    return "running" if ctx.report.as_of >= period.start else "upcoming"
+
+
+def card(ctx: Context, status: ObjectiveStatus, from_doc: str) -> Card:
+    objective = status.objective
+    progress = status.progress
+    return Card(
+        link=Link(urls.relative(from_doc, urls.objective_doc(objective.id)), ctx.inline(objective.title)),
+        badge=badge(ctx, status.status),
+        progress=format_percent(progress),
+        progress_value=round(max(0.0, min(1.0, progress or 0.0)) * 100, 1),
+        owner=ctx.inline(objective.owner),
+        period=ctx.text(status.period.title),
+        key_results=f"{len(status.key_results)} {ctx.msg['key_results'].lower()}",
+    )
+
+
+@dataclass(frozen=True)
+class Count:
+    badge: Badge
+    count: int
+
+
+def status_counts(ctx: Context, objectives: list[ObjectiveStatus]) -> list[Count]:
+    tally = {s: 0 for s in STATUS_ORDER}
+    for objective in objectives:
+        for kr in objective.key_results:
+            tally[kr.status] += 1
+    return [Count(badge(ctx, s), n) for s, n in tally.items()]
+
+
+# --- key results --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: Markup | str
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    date: str
+    confidence: Badge
+    text: Markup
+
+
+def table_html(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]]) -> Markup:
+    """An accessible data table. Built here rather than in a template: a portal has
+    hundreds of thousands of cells, and each needs only one escape."""
+    esc = html.escape
+    parts = [f'<div class="okr-table-wrap"><table class="okr-table"><caption>{esc(caption)}</caption>\n<thead><tr>']
+    parts += [f'<th scope="col">{esc(h)}</th>' for h in head]
+    parts.append("</tr></thead>\n<tbody>\n")
+    for first, *rest in rows:
+        parts.append(f'<tr><th scope="row">{esc(first)}</th>{"".join(f"<td>{esc(c)}</td>" for c in rest)}</tr>\n')
+    parts.append("</tbody></table></div>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class KeyResultView:
+    anchor: str
+    title: Markup
+    heading: str  # plain text, for the Markdown heading (and so the table of contents)
+    badge: Badge
+    confidence: CheckIn | None
+    type_label: str
+    commitment: str
+    facts: list[Fact]
+    progress: str
+    progress_value: float
+    chart: Markup
+    table: Markup | None
+    table_note: str
+    check_ins: list[CheckIn]
+    metric_link: Link | None
+    csv_link: str | None
+
+
+def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, from_doc: str) -> KeyResultView:
+    kr = status.key_result
+    metric = ctx.metric(kr.metric)
+    fmt = ctx.fmt(metric)
+    check_ins = [CheckIn(ctx.date(u.date), badge(ctx, u.confidence), ctx.html(u.text)) for u in kr.updates
+                 if u.date <= ctx.report.as_of]
+    facts = _facts(ctx, status, objective.period, fmt)
+    chart, rows = _chart_and_rows(ctx, status, objective, fmt, metric)
+    heading = ctx.plain(kr.title)
+    note = ""
+    if len(rows) > KR_TABLE_ROWS:
+        note = ctx.msg["table_latest"].format(shown=KR_TABLE_ROWS, total=len(rows))
+    table = table_html(f"{heading} — {ctx.msg['observations']}", (ctx.msg["date"], ctx.msg["value"]),
+                       rows[:KR_TABLE_ROWS]) if rows else None
+    return KeyResultView(
+        anchor=f"kr-{kr.id}",
+        title=ctx.inline(kr.title),
+        heading=heading,
+        badge=badge(ctx, status.status),
+        confidence=check_ins[-1] if check_ins else None,
+        type_label=ctx.msg[f"type.{kr.type}"],
+        commitment=ctx.msg[f"commitment.{kr.commitment}"],
+        facts=facts,
+        progress=format_percent(status.progress),
+        progress_value=round(max(0.0, min(1.0, status.score or 0.0)) * 100, 1),
+        chart=chart,
+        table=table,
+        table_note=note,
+        check_ins=list(reversed(check_ins)),
+        metric_link=Link(urls.relative(from_doc, urls.metric_doc(metric.id)), ctx.inline(metric.title) or metric.id)
+        if metric else None,
+        csv_link=urls.relative(from_doc, urls.metric_csv(metric.id)) if metric else None,
+    )
+
+
+def _facts(ctx: Context, status: KeyResultStatus, period: Period, fmt) -> list[Fact]:
+    kr, msg = status.key_result, ctx.msg
+    facts = []
+    if kr.type == "metric":
+        end = target_date(kr, period)
+        facts += [
+            Fact(msg["baseline"], f"{fmt(kr.baseline.value)} ({ctx.date(kr.baseline.date)})"),
+            Fact(msg["target"], f"{fmt(kr.target.value)} ({ctx.date(end)})"),
+        ]
+    elif kr.type == "maintain":
+        facts.append(Fact(msg["threshold"], _threshold_text(ctx, kr.threshold, fmt)))
+    else:
+        facts.append(Fact(msg["due"], ctx.date(kr.due)))
+        done = kr.done if kr.done and kr.done <= ctx.report.as_of else None
+        facts.append(Fact(msg["done"], ctx.date(done) if done else msg["not_done"]))
+    if status.current is not None:
+        facts.append(Fact(msg["latest"], f"{fmt(status.current.value)} ({ctx.date(status.current.date)})"))
+    elif kr.type != "milestone":
+        facts.append(Fact(msg["latest"], msg["no_observations"]))
+    if status.expected is not None:
+        facts.append(Fact(msg["expected"], format_percent(status.expected)))
+    if kr.weight != 1:
+        facts.append(Fact(msg["weight"], format_number(kr.weight)))
+    return facts
+
+
+def _threshold_text(ctx: Context, threshold, fmt) -> str:
+    parts = []
+    if threshold.min is not None:
+        parts.append(f"{ctx.msg['threshold_min']} {fmt(threshold.min)}")
+    if threshold.max is not None:
+        parts.append(f"{ctx.msg['threshold_max']} {fmt(threshold.max)}")
+    return ", ".join(parts)
+
+
+def _visible(metric: Metric | None, start: date, end: date, as_of: date) -> list[Observation]:
+    if metric is None:
+        return []
+    last = min(end, as_of)
+    return [o for o in metric.observations if o.value is not None and start <= o.date <= last]
+
+
+def _chart_and_rows(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, fmt, metric):
+    kr, period, as_of = status.key_result, objective.period, ctx.report.as_of
+    chart_id = f"chart-{kr.id}"
+    title = f"{ctx.msg['chart']}: {ctx.plain(kr.title)}"
+    description = describe(ctx, status, period, fmt)
+    labels = ctx.msg
+    if kr.type == "milestone":
+        chart = charts.milestone_chart(chart_id=chart_id, start=period.start, end=period.end, due=kr.due,
+                                       done=kr.done if kr.done and kr.done <= as_of else None, as_of=as_of,
+                                       fmt_date=ctx.date, labels=labels, title=title, description=description)
+        return chart, []
+    if kr.type == "maintain":
+        shown = _visible(metric, period.start, period.end, as_of)
+        chart = charts.maintain_chart(chart_id=chart_id, observations=[(o.date, o.value) for o in shown],
+                                      start=period.start, end=period.end, minimum=kr.threshold.min,
+                                      maximum=kr.threshold.max, as_of=as_of, fmt=fmt, labels=labels,
+                                      title=title, description=description)
+    else:
+        end = target_date(kr, period)
+        shown = _visible(metric, kr.baseline.date, end, as_of)
+        chart = charts.metric_kr_chart(chart_id=chart_id, observations=[(o.date, o.value) for o in shown],
+                                       baseline=(kr.baseline.date, kr.baseline.value),
+                                       target=(end, kr.target.value), as_of=as_of, fmt=fmt, labels=labels,
+                                       title=title, description=description)
+    rows = [(ctx.date(o.date), fmt(o.value)) for o in reversed(shown)]
+    return chart, rows
+
+
+def describe(ctx: Context, status: KeyResultStatus, period: Period, fmt) -> str:
+    """The text alternative of a chart: where the key result stands, in words."""
+    kr, msg = status.key_result, ctx.msg
+    state = f"{msg['status']}: {msg['status.' + status.status.value]}."
+    if kr.type == "milestone":
+        done = kr.done if kr.done and kr.done <= ctx.report.as_of else None
+        when = f"{msg['done']} {ctx.date(done)}" if done else msg["not_done"]
+        return f"{msg['due']} {ctx.date(kr.due)}. {when}. {state}"
+    parts = []
+    if status.current is not None:
+        parts.append(f"{msg['latest']} {fmt(status.current.value)} ({ctx.date(status.current.date)}).")
+    else:
+        parts.append(f"{msg['no_observations']}")
+    if kr.type == "metric":
+        end = target_date(kr, period)
+        parts.append(f"{msg['baseline']} {fmt(kr.baseline.value)} ({ctx.date(kr.baseline.date)}); "
+                     f"{msg['target']} {fmt(kr.target.value)} ({ctx.date(end)}).")
+        if status.progress is not None:
+            parts.append(f"{msg['progress']} {format_percent(status.progress)}; "
+                         f"{msg['expected'].lower()} {format_percent(status.expected)}.")
+    else:
+        parts.append(f"{msg['threshold']}: {_threshold_text(ctx, kr.threshold, fmt)}.")
+    parts.append(state)
+    return " ".join(parts)
+
+
+# --- metric pages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricView:
+    id: str
+    title: Markup
+    plain_title: str
+    unit: str
+    frequency: str
+    source: Markup
+    methodology: Markup
+    last_updated: str
+    chart: Markup
+    table: Markup | None
+    csv_link: str
+    used_by: list[Link] = field(default_factory=list)
+
+
+def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatus, KeyResultStatus]],
+                from_doc: str) -> MetricView:
+    fmt = ctx.fmt(metric)
+    shown = [o for o in metric.observations if o.date <= ctx.report.as_of]
+    with_values = [o for o in shown if o.value is not None]
+    title = ctx.plain(metric.title) or metric.id
+    latest = with_values[-1] if with_values else None
+    description = (f"{ctx.msg['latest']} {fmt(latest.value)} ({ctx.date(latest.date)}); "
+                   f"{len(with_values)} {ctx.msg['observations'].lower()}." if latest else ctx.msg["no_observations"])
+    chart = charts.series_chart(chart_id=f"chart-{metric.id}", observations=[(o.date, o.value) for o in with_values],
+                                fmt=fmt, labels=ctx.msg, title=f"{ctx.msg['chart']}: {title}", description=description)
+    return MetricView(
+        id=metric.id,
+        title=ctx.inline(metric.title) or Markup.escape(metric.id),
+        plain_title=title,
+        unit=metric.unit or "",
+        frequency=ctx.msg.get(f"frequency.{metric.frequency}", "") if metric.frequency else "",
+        source=ctx.html(metric.source),
+        methodology=ctx.html(metric.methodology),
+        last_updated=ctx.date(latest.date) if latest else "",
+        chart=chart,
+        table=table_html(f"{title} — {ctx.msg['observations']}",
+                         (ctx.msg["date"], ctx.msg["value"], ctx.msg["note"]),
+                         [(ctx.date(o.date), fmt(o.value) if o.value is not None else "—", o.note or "")
+                          for o in reversed(shown)]) if shown else None,
+        csv_link=urls.relative(from_doc, urls.metric_csv(metric.id)),
+        used_by=[Link(urls.relative(from_doc, urls.objective_doc(o.objective.id), f"kr-{k.key_result.id}"),
+                      ctx.inline(k.key_result.title)) for o, k in used_by],
+    )

@@ -1,0 +1,261 @@
+"""The public site, built for real with mkdocs from the demo portal and from bare portals."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from conftest import REPO
+
+AS_OF = "2026-11-24"
+
+
+def copy_demo(dest: Path, with_site_config: bool = True) -> Path:
+    shutil.copytree(REPO / "okrs", dest / "okrs")
+    if with_site_config:
+        shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+        shutil.copytree(REPO / "theme", dest / "theme")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    from site_builder.cli import main
+
+    root = copy_demo(tmp_path_factory.mktemp("demo"))
+    assert main(["-C", str(root), "build", "--as-of", AS_OF]) == 0
+    return root
+
+
+def page(root: Path, url_path: str) -> str:
+    return (root / "site" / url_path / "index.html").read_text("utf-8")
+
+
+def text_of(html_text: str) -> str:
+    """The visible words of a page, whitespace collapsed."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).replace("&nbsp;", " ").split())
+
+
+def test_home_shows_the_current_period_and_its_status_counts(demo_site):
+    home = page(demo_site, "")
+    assert "Current period: Calendar year 2026" in text_of(home)
+    # The 19 public key results of 2026, counted by hand from the demo files.
+    counts = dict(re.findall(r'okr-counts__item--(\w+)"><span class="okr-counts__number">(\d+)<', home))
+    assert counts == {"achieved": "5", "on_track": "6", "at_risk": "3", "off_track": "4", "missed": "0",
+                      "no_data": "1"}
+    # Every 2026 objective is a card with words for its status, and none of 2025's.
+    cards = re.findall(r'<li class="okr-card okr-card--(\w+)">\s*<h3 class="okr-card__title"><a href="([^"]+)"', home)
+    assert ("off_track", "objectives/veteran-access/") in cards
+    assert len(cards) == 5
+    assert "objectives/safer-care-2025/" not in home
+
+
+def test_objective_page_shows_key_results_with_status_values_and_confidence(demo_site):
+    objective = page(demo_site, "objectives/veteran-access")
+    words = text_of(objective)
+    assert "Timely care, close to home, for every veteran" in words
+    # Primary-care wait: 21 -> 14 days, latest 17.9 on 2026-10-01: off track, while
+    # the owner's last check-in (2026-11-10) says on track. Both are shown.
+    kr = objective.split('id="kr-primary-care-wait"', 1)[1].split('id="kr-mental-health-wait"', 1)[0]
+    assert re.search(r'okr-badge--off_track">.*?Off track', kr, re.S)
+    assert re.search(r'Owner&#39;s confidence \(2026-11-10\):</span> <span class="okr-badge okr-badge--on_track', kr)
+    kr_words = text_of(kr)
+    assert "Baseline 21.0 days (2026-01-01)" in kr_words
+    assert "Target 14.0 days (2026-12-31)" in kr_words
+    assert "Latest value 17.9 days (2026-10-01)" in kr_words
+    assert "44%" in kr_words  # progress 3.1 / 7
+    assert "We expect Northshore to bring the wait under 15 days by December." in kr_words
+
+
+def test_charts_have_text_alternatives_and_data_tables(demo_site):
+    objective = page(demo_site, "objectives/veteran-access")
+    kr = objective.split('id="kr-primary-care-wait"', 1)[1].split('id="kr-mental-health-wait"', 1)[0]
+    svg = re.search(r"<svg[^>]*class=\"okr-chart[^\"]*\"[^>]*>.*?</svg>", kr, re.S).group(0)
+    assert 'role="img"' in svg
+    ids = re.search(r'aria-labelledby="([^"]+)"', svg).group(1).split()
+    for element_id in ids:
+        assert f'id="{element_id}"' in svg
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S).group(1)
+    assert "17.9 days" in desc and "Off track" in desc and "14.0 days" in desc
+    for css_class in ("okr-chart__observed", "okr-chart__expected", "okr-chart__baseline", "okr-chart__target"):
+        assert css_class in svg
+    # The numbers behind the chart, newest first: October 2026 is 17.9 days.
+    table = re.search(r"<table class=\"okr-table.*?</table>", kr, re.S).group(0)
+    assert re.search(r"<th scope=\"row\">2026-10-01</th><td>17.9 days</td>", table)
+    assert table.count("<tr>") == 1 + 10  # header + Jan..Oct 2026 within the baseline..as-of window
+
+
+def test_metric_page_has_series_table_source_and_download(demo_site):
+    metric = page(demo_site, "metrics/wait-new-primary-care")
+    words = text_of(metric)
+    assert "New-patient wait, primary care" in words
+    assert "Last updated 2026-10-01" in words
+    assert "Illustrative data — Harbor Valley Veterans Care Network" in words
+    assert "Average number of days" in words
+    assert 'class="okr-chart okr-chart--series' in metric
+    csv_rows = (REPO / "okrs/metrics/wait-new-primary-care.csv").read_text().strip().splitlines()[1:]
+    assert metric.count('<th scope="row">') == len(csv_rows)  # every observation up to the as-of date
+    assert 'href="../../data/wait-new-primary-care.csv"' in metric
+    download = (demo_site / "site/data/wait-new-primary-care.csv").read_text()
+    assert download.splitlines()[0] == "date,value,note"
+    assert "2026-10-01,17.9," in download
+
+
+def test_api_is_the_twin_of_status_json(demo_site, cli):
+    run = cli(demo_site, "status", "--json", "--as-of", AS_OF)
+    assert run.code == 0
+    assert (demo_site / "site/api/okrs.json").read_text("utf-8") == run.out
+    objective = page(demo_site, "objectives/veteran-access")
+    assert 'href="../../api/okrs.json"' in objective
+
+
+def test_ended_period_page_lists_final_scores(demo_site):
+    period = page(demo_site, "periods/cy2025")
+    words = text_of(period)
+    assert "Calendar year 2025" in words and "Ended" in words and "Final scores" in words
+    assert re.search(r'okr-card--missed">\s*<h3 class="okr-card__title"><a href="../../objectives/safer-care-2025/"',
+                     period)
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+
+def test_every_internal_link_resolves(demo_site):
+    site = demo_site / "site"
+    broken = []
+    for path in site.rglob("*.html"):
+        parser = _Links()
+        parser.feed(path.read_text("utf-8"))
+        base = "http://site/" + path.relative_to(site).as_posix()
+        for link in parser.links:
+            url = urlparse(urljoin(base, link))
+            if url.netloc != "site":
+                continue
+            target = site / url.path.lstrip("/")
+            if not (target.is_file() or (target / "index.html").is_file()):
+                broken.append(f"{path.relative_to(site)} -> {link}")
+    assert broken == []
+
+
+def test_navigation_lists_only_index_pages(demo_site):
+    home = page(demo_site, "")
+    nav = re.search(r'<nav class="md-tabs".*?</nav>', home, re.S).group(0)
+    assert "objectives/" not in nav and "metrics/wait" not in nav
+    for label in ("Dashboard", "Periods", "Metrics", "Owners", "Tags", "Open data"):
+        assert label in nav
+
+
+def test_owner_and_tag_indexes(demo_site):
+    owners = page(demo_site, "owners")
+    assert "Chief People Officer" in text_of(owners)
+    tag = page(demo_site, "tags/veterans")
+    assert "objectives/veteran-access/" in tag
+
+
+def test_search_index_holds_objectives(demo_site):
+    index = json.loads((demo_site / "site/search/search_index.json").read_text("utf-8"))
+    titles = " ".join(doc["title"] for doc in index["docs"])
+    assert "Timely care, close to home, for every veteran" in titles
+
+
+def test_no_requests_to_other_hosts(demo_site):
+    for path in (demo_site / "site").rglob("*.html"):
+        text = path.read_text("utf-8")
+        for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", text):
+            if re.search(r'rel="(canonical|alternate)"', tag):
+                continue  # names the page's public address; browsers fetch nothing
+            assert not re.search(r'(src|href)="(https?:)?//', tag), (path, tag)
+
+
+def test_portal_with_only_okrs_builds_with_packaged_defaults(tmp_path, cli):
+    root = copy_demo(tmp_path, with_site_config=False)
+    run = cli(root, "build", "--as-of", AS_OF)
+    assert run.code == 0, run.err
+    home = page(root, "")
+    assert 'href="assets/stylesheets/okr-portal.css"' in home
+    assert (root / "site/assets/stylesheets/okr-portal.css").is_file()
+    assert "<title>Harbor Valley Health — Our Commitments" in home
+
+
+def test_rebuild_rewrites_only_changed_docs(tmp_path):
+    from datetime import date
+
+    from site_builder.pipeline import generate
+
+    root = copy_demo(tmp_path)
+    as_of = date.fromisoformat(AS_OF)
+    first = generate(root, as_of, root / "site")
+    assert len(first.changed) > 40
+    assert generate(root, as_of, root / "site").changed == []
+    csv_path = root / "okrs/metrics/telehealth-share.csv"
+    csv_path.write_text(csv_path.read_text().replace("2026-10-01,25.6", "2026-10-01,25.9"))
+    changed = set(generate(root, as_of, root / "site").changed)
+    assert {"metrics/telehealth-share.md", "data/telehealth-share.csv", "api/okrs.json",
+            "objectives/veteran-access.md"} <= changed
+    assert "objectives/patient-safety.md" not in changed
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def _wait_for(predicate, seconds: float):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    return None
+
+
+def test_serve_previews_and_reloads_when_okrs_change(tmp_path):
+    root = copy_demo(tmp_path)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/objectives/veteran-access/"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "site_builder", "-C", str(root), "serve", "--as-of", AS_OF,
+         "--dev-addr", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        first = _wait_for(lambda: _get(url), 60)
+        assert first and "Timely care, close to home" in first
+        objective = root / "okrs/objectives/cy2026/veteran-access.yml"
+        objective.write_text(objective.read_text("utf-8").replace(
+            "Timely care, close to home, for every veteran", "Care within reach for every veteran"), "utf-8")
+        updated = _wait_for(lambda: (_get(url) or "") if "Care within reach" in (_get(url) or "") else None, 60)
+        assert updated, "the preview did not pick up the change to okrs/"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
