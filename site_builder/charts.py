@@ -31,6 +31,7 @@ Point = tuple[date, float]
 
 __all__ = ["Point", "metric_kr_chart", "maintain_chart", "milestone_chart", "series_chart"]
 
+CELL = 5  # px: the grid in which labels look for lines to avoid
 WIDTH = 640
 HEIGHT = 300
 MILESTONE_HEIGHT = 120
@@ -218,7 +219,9 @@ class _Canvas:
         self.parts: list[str] = []
         self.requests: list[tuple[int, int, str, tuple[_Candidate, ...], _Box]] = []
         self.taken: list[_Box] = []
-        self.lines: list[tuple[float, float]] = []     # points along the drawn lines, for labels to avoid
+        # Where drawn lines pass, as cells of a CELL-pixel grid: a label checks the few
+        # cells under it instead of every point of a long series.
+        self.line_cells: set[tuple[int, int]] = set()
 
     def add(self, *parts: str) -> None:
         self.parts.extend(parts)
@@ -228,10 +231,13 @@ class _Canvas:
 
     def avoid(self, xy: Sequence[tuple[float, float]]) -> None:
         """Points every few pixels along a drawn line, which labels should rather not cross."""
+        cells = self.line_cells
         for (x0, y0), (x1, y1) in zip(xy, xy[1:]):
             steps = max(1, int(math.hypot(x1 - x0, y1 - y0) // 5))
-            self.lines.extend((x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps) for i in range(steps))
-        self.lines.extend(xy[-1:])
+            for i in range(steps):
+                cells.add((int((x0 + (x1 - x0) * i / steps) // CELL), int((y0 + (y1 - y0) * i / steps) // CELL)))
+        for x, y in xy[-1:]:
+            cells.add((int(x // CELL), int(y // CELL)))
 
     def label(self, text: str, candidates: Sequence[_Candidate], bounds: _Box, priority: int = 1) -> None:
         """Ask for a text label; labels are placed when the chart is rendered, once every marker
@@ -246,7 +252,9 @@ class _Canvas:
             start = x - {"start": 0.0, "middle": width / 2, "end": width}[anchor]
             shift = min(max(start, 2.0), WIDTH - 2.0 - width) - start     # stay inside the viewBox
             box = (start + shift - 2, y - FONT * 0.85, start + shift + width + 2, y + FONT * 0.3)
-            crossed = sum(box[0] <= px <= box[2] and box[1] <= py <= box[3] for px, py in self.lines)
+            crossed = sum((cx, cy) in self.line_cells
+                          for cx in range(int(box[0] // CELL), int(box[2] // CELL) + 1)
+                          for cy in range(int(box[1] // CELL), int(box[3] // CELL) + 1))
             cost = sum(_overlap(box, other) for other in self.taken) + 10 * _outside(box, bounds) + 20 * crossed
             if best is None or cost < best[0]:
                 best = (cost, x + shift, y, anchor, box)

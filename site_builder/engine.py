@@ -8,6 +8,7 @@ is built into a temporary folder and only replaces site/ once it is complete.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -41,10 +42,11 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
     theme_dir = root / "theme" if (root / "theme").is_dir() else defaults_dir() / "theme"
     lang = settings.default_language
     msg = messages(lang)
-    title = to_plain(settings.title.get(lang, lang))
     config = {
         "INHERIT": str(base_config.resolve()),
-        "site_name": title,
+        # MkDocs themes print site_name without escaping it, in text and in
+        # attributes: it is escaped here, quotes included.
+        "site_name": html.escape(to_plain(settings.title.get(lang, lang)), quote=True),
         "docs_dir": str(docs_dir.resolve()),
         "site_dir": str(site_dir.resolve()),
         "use_directory_urls": True,
@@ -81,7 +83,8 @@ def write_config(config: dict, path: Path) -> Path:
 def run_engine(config_file: Path, engine: str = "mkdocs") -> str:
     """Run ``<engine> build``; returns its warnings, raises EngineError on failure."""
     command = [sys.executable, "-m", ENGINES[engine], "build", "--config-file", str(config_file)]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    # Material prints a banner about MkDocs 2 on every build; it is not the portal's concern.
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     output = (result.stdout + result.stderr).strip()
     if result.returncode != 0:
