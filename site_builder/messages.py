@@ -62,6 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "open_data": "Open data",
         "open_data_intro": "Everything on this site is published as open data: every metric as CSV, and all objectives and key results as JSON.",
         "data_table": "Data table",
+        "table_csv": "The latest {shown} of {total} rows. The CSV download holds every one:",
         "table_latest": "The latest {shown} of {total} observations. All of them are on the metric page:",
         "observations": "Observations",
         "no_observations": "No observations yet.",

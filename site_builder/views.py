@@ -20,7 +20,11 @@ from site_builder.markup import to_html, to_inline_html, to_plain
 from site_builder.model import Metric, Observation, Period, Portal, target_date
 from site_builder.text import Text
 
-KR_TABLE_ROWS = 24  # a key result's table shows the latest rows; the metric page has them all
+# A key result's table shows its latest rows; a metric page shows more, and the
+# CSV download has every observation. Tables are most of a page's markup, and
+# the engine parses every tag twice (Markdown, then the search indexer).
+KR_TABLE_ROWS = 24
+METRIC_TABLE_ROWS = 120
 
 STATUS_ORDER = (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.MISSED, Status.NO_DATA)
 
@@ -146,7 +150,9 @@ def table_html(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]])
     """An accessible data table. Built here rather than in a template: a portal has
     hundreds of thousands of cells, and each needs only one escape."""
     esc = html.escape
-    parts = [f'<div class="okr-table-wrap"><table class="okr-table"><caption>{esc(caption)}</caption>\n<thead><tr>']
+    # Numbers belong in the CSV, not in search results: the indexer skips the table.
+    parts = [f'<div class="okr-table-wrap" data-search-exclude><table class="okr-table">'
+             f'<caption>{esc(caption)}</caption>\n<thead><tr>']
     parts += [f'<th scope="col">{esc(h)}</th>' for h in head]
     parts.append("</tr></thead>\n<tbody>\n")
     for first, *rest in rows:
@@ -322,6 +328,7 @@ class MetricView:
     chart: Markup
     table: Markup | None
     csv_link: str
+    table_note: str = ""
     used_by: list[Link] = field(default_factory=list)
 
 
@@ -349,7 +356,9 @@ def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatu
         table=table_html(f"{title} — {ctx.msg['observations']}",
                          (ctx.msg["date"], ctx.msg["value"], ctx.msg["note"]),
                          [(ctx.date(o.date), fmt(o.value) if o.value is not None else "—", o.note or "")
-                          for o in reversed(shown)]) if shown else None,
+                          for o in shown[::-1][:METRIC_TABLE_ROWS]]) if shown else None,
+        table_note=ctx.msg["table_csv"].format(shown=METRIC_TABLE_ROWS, total=len(shown))
+        if len(shown) > METRIC_TABLE_ROWS else "",
         csv_link=urls.relative(from_doc, urls.metric_csv(metric.id)),
         used_by=[Link(urls.relative(from_doc, urls.objective_doc(o.objective.id), f"kr-{k.key_result.id}"),
                       ctx.inline(k.key_result.title)) for o, k in used_by],

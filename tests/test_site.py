@@ -259,3 +259,36 @@ def test_serve_previews_and_reloads_when_okrs_change(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_long_series_table_is_capped_and_the_csv_holds_every_row(portal, cli):
+    from datetime import date, timedelta
+
+    start = date(2026, 1, 1)
+    rows = "".join(f"{start + timedelta(days=i)},{100 - i * 0.1:.1f}\n" for i in range(150))
+    root = portal({
+        "okrs/objectives/a.yml": """\
+            id: a
+            period: cy2026
+            title: Shorter waits
+            owner: Access team
+            key_results:
+              - id: wait
+                title: Daily wait
+                metric: wait
+                baseline: {date: 2026-01-01, value: 100}
+                target: {value: 50}
+            """,
+        "okrs/metrics/wait.csv": "date,value\n" + rows,
+    })
+    assert cli(root, "build", "--as-of", "2026-12-31").code == 0
+    metric = page(root, "metrics/wait")
+    assert metric.count('<th scope="row">') == 120
+    assert '<th scope="row">2026-05-30</th>' in metric  # the newest row first: day 150
+    assert "The latest 120 of 150 rows" in text_of(metric)
+    assert len((root / "site/data/wait.csv").read_text().splitlines()) == 1 + 150
+    objective = page(root, "objectives/a")
+    assert objective.count('<th scope="row">') == 24
+    assert "The latest 24 of 150 observations" in text_of(objective)
+    index = (root / "site/search/search_index.json").read_text("utf-8")
+    assert "2026-02-15" in metric and "2026-02-15" not in index  # tables stay out of the search index
