@@ -17,7 +17,7 @@ from site_builder.model import (
 )
 from site_builder.problems import Loc, Problem
 from site_builder.schema import Reader, Record, Val
-from site_builder.yamlsource import read_text, read_yaml
+from site_builder.yamlsource import parse_yaml, read_text, read_yaml
 
 OKRS = "okrs"
 PORTAL_FILE = "okrs/portal.yml"
@@ -118,8 +118,19 @@ def _objective_files(root: Path, problems: list[Problem]) -> list[str]:
 
 def _load_objective(root: Path, rel: str, reader: Reader) -> Objective | None:
     val = _read_record(root, rel, schema.OBJECTIVE, reader)
-    if val is None:
+    return None if val is None else _objective(val, rel)
+
+
+def objective_from_text(text: str, rel: str, problems: list[Problem]) -> Objective | None:
+    """An objective file's content (from disk or from a git revision) as the model."""
+    node = parse_yaml(text, rel, problems)
+    if node is None:
         return None
+    val = Reader(problems).read(schema.OBJECTIVE, node, "objective file")
+    return None if val is None else _objective(val, rel)
+
+
+def _objective(val: Val, rel: str) -> Objective:
     rec: Record = val.value
     return Objective(
         id=rec.get_value("id"),
