@@ -28,6 +28,7 @@ from site_builder.model import Portal
 from site_builder.views import Context, Link
 
 PAGE_SIZE = 24  # objectives per list page: no page grows with the portal
+LINKS_PER_PAGE = 100  # entries per index page (metrics, owners, tags, downloads)
 
 _env = Environment(
     loader=PackageLoader("site_builder", "templates"),
@@ -60,7 +61,9 @@ def _front_matter(title: str, description: str = "", hide: tuple[str, ...] = ())
 
 
 def _page(template: str, page_title: str, page_description: str = "", hide: tuple[str, ...] = (), **values) -> str:
-    body = _env.get_template(template).render(**values)
+    # The title is a Markdown heading, so it opens the table of contents and
+    # Material's skip link lands on it; escaped for Markdown and HTML alike.
+    body = _env.get_template(template).render(title_md=md_escape(page_title), **values)
     return _front_matter(page_title, page_description, hide) + body
 
 
@@ -78,9 +81,9 @@ class PageLink:
     current: bool
 
 
-def _paginate(items: list, doc_for_page) -> list[tuple[str, list, Pagination]]:
-    """Split a list over pages of PAGE_SIZE: [(doc path, items, pagination)]."""
-    chunks = [items[i:i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)] or [[]]
+def _paginate(items: list, doc_for_page, size: int = PAGE_SIZE) -> list[tuple[str, list, Pagination]]:
+    """Split a list over pages of ``size``: [(doc path, items, pagination)]."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
     docs = [doc_for_page(n + 1) for n in range(len(chunks))]
     out = []
     for n, (doc, chunk) in enumerate(zip(docs, chunks)):
@@ -191,8 +194,24 @@ def _objective_lists(ctx: Context, title: str, objectives: list[ObjectiveStatus]
     return files
 
 
-def _link_list(ctx: Context, doc: str, title: str, items: list[dict], intro: str = "") -> dict[str, str]:
-    return {doc: _page("link_list.md.j2", title, intro, hide=("toc",), title=title, intro=intro, items=items)}
+def _index_doc(folder: str):
+    """Pages of an index: folder/index.md, then folder/page_2.md (ids have no '_', so no clash)."""
+    return lambda n: f"{folder}/index.md" if n == 1 else f"{folder}/page_{n}.md"
+
+
+def _link_list(ctx: Context, folder: str, title: str, items: list[dict], intro: str = "",
+               first: dict | None = None) -> dict[str, str]:
+    """An index of links, LINKS_PER_PAGE a page; ``items`` name their target by docs path."""
+    files = {}
+    for n, (doc, chunk, pagination) in enumerate(_paginate(items, _index_doc(folder), LINKS_PER_PAGE), 1):
+        page_title = title if n == 1 else f"{title} ({ctx.msg['page']} {n})"
+        links = ([first] if first and n == 1 else []) + chunk
+        files[doc] = _page(
+            "link_list.md.j2", page_title, intro, hide=("toc",), msg=ctx.msg, title=page_title, intro=intro,
+            items=[{"download": False, **item, "href": urls.relative(doc, item["doc"])} for item in links],
+            pagination=pagination,
+        )
+    return files
 
 
 def _periods(ctx: Context) -> dict[str, str]:
@@ -207,9 +226,9 @@ def _periods(ctx: Context) -> dict[str, str]:
             intro += f" · {msg['final_scores']}"
         files.update(_objective_lists(ctx, ctx.plain(period.title), objectives,
                                       lambda n, p=period.id: urls.period_doc(p, n), intro, counts=True))
-        items.append({"href": urls.relative("periods/index.md", urls.period_doc(period.id)),
-                      "text": ctx.inline(period.title), "note": f"{msg[state]}, {_dates(ctx, period)}"})
-    files.update(_link_list(ctx, "periods/index.md", msg["archive"], items, msg["archive_intro"]))
+        items.append({"doc": urls.period_doc(period.id), "text": ctx.inline(period.title),
+                      "note": f"{msg[state]}, {_dates(ctx, period)}"})
+    files.update(_link_list(ctx, "periods", msg["archive"], items, msg["archive_intro"]))
     return files
 
 
@@ -239,9 +258,8 @@ def _index(ctx: Context, folder: str, title: str, groups, doc_for) -> dict[str, 
     items = []
     for slug, (label, objectives) in groups.items():
         files.update(_objective_lists(ctx, f"{title}: {label}", objectives, lambda n, s=slug: doc_for(s, n)))
-        items.append({"href": urls.relative(f"{folder}/index.md", doc_for(slug)), "text": label,
-                      "note": f"({len(objectives)})"})
-    files.update(_link_list(ctx, f"{folder}/index.md", title, items))
+        items.append({"doc": doc_for(slug), "text": label, "note": f"({len(objectives)})"})
+    files.update(_link_list(ctx, folder, title, items))
     return files
 
 
@@ -261,14 +279,13 @@ def _metrics(ctx: Context) -> dict[str, str | bytes]:
         files[doc] = _page("metric.md.j2", view.plain_title, ctx.plain(metric.methodology), msg=ctx.msg,
                            metric=view, metrics_link=urls.relative(doc, "metrics/index.md"))
         files[urls.metric_csv(metric_id)] = _metric_csv(metric, ctx)
-        items.append({"href": urls.relative("metrics/index.md", doc), "text": view.title,
-                      "note": view.last_updated})
-        downloads.append({"href": urls.relative("data/index.md", urls.metric_csv(metric_id)),
-                          "text": view.plain_title, "note": urls.metric_csv(metric_id)})
-    files.update(_link_list(ctx, "metrics/index.md", ctx.msg["metrics"], items))
-    files["data/index.md"] = _page("data.md.j2", ctx.msg["open_data"], ctx.msg["open_data_intro"], hide=("toc",),
-                                   msg=ctx.msg, downloads=downloads,
-                                   api_link=urls.relative("data/index.md", urls.API_DOC))
+        updated = f"{ctx.msg['last_updated']} {view.last_updated}" if view.last_updated else ctx.msg["no_observations"]
+        items.append({"doc": doc, "text": view.title, "note": updated})
+        downloads.append({"doc": urls.metric_csv(metric_id), "text": view.plain_title,
+                          "note": urls.metric_csv(metric_id), "download": True})
+    files.update(_link_list(ctx, "metrics", ctx.msg["metrics"], items))
+    api = {"doc": urls.API_DOC, "text": ctx.msg["download_api"], "note": urls.API_DOC}
+    files.update(_link_list(ctx, "data", ctx.msg["open_data"], downloads, ctx.msg["open_data_intro"], first=api))
     return files
 
 
