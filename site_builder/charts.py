@@ -57,6 +57,11 @@ def _n(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def _points(xy: Sequence[tuple[float, float]]) -> str:
+    """A polyline's points; format 'g' of a one-decimal number writes it as compactly as _n."""
+    return " ".join(f"{x:g},{y:g}" for x, y in xy).replace("-0,", "0,")
+
+
 def _text_width(text: str) -> float:
     """An estimate of the width of a text at FONT size (wide CJK characters count double)."""
     return sum(FONT * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6) for c in text)
@@ -193,6 +198,13 @@ class _Frame:
     def y(self, value: float) -> float:
         return round(self.bottom - (value - self.y0) / (self.y1 - self.y0) * (self.bottom - self.top), 1)
 
+    def points(self, obs: Sequence[Point]) -> list[tuple[float, float]]:
+        """x() and y() for a whole series at once: a long series is most of a site's charts."""
+        sx = (self.right - self.left) / (self.x1 - self.x0)
+        sy = (self.bottom - self.top) / (self.y1 - self.y0)
+        left, bottom, x0, y0 = self.left, self.bottom, self.x0, self.y0
+        return [(round(left + (d.toordinal() - x0) * sx, 1), round(bottom - (v - y0) * sy, 1)) for d, v in obs]
+
     def contains(self, day: date) -> bool:
         return self.x0 <= day.toordinal() <= self.x1
 
@@ -232,12 +244,11 @@ class _Canvas:
     def avoid(self, xy: Sequence[tuple[float, float]]) -> None:
         """Points every few pixels along a drawn line, which labels should rather not cross."""
         cells = self.line_cells
+        cells.update((int(x // CELL), int(y // CELL)) for x, y in xy)
         for (x0, y0), (x1, y1) in zip(xy, xy[1:]):
-            steps = max(1, int(math.hypot(x1 - x0, y1 - y0) // 5))
-            for i in range(steps):
+            steps = int(math.hypot(x1 - x0, y1 - y0) // 5)
+            for i in range(1, steps):  # long segments: points in between too
                 cells.add((int((x0 + (x1 - x0) * i / steps) // CELL), int((y0 + (y1 - y0) * i / steps) // CELL)))
-        for x, y in xy[-1:]:
-            cells.add((int(x // CELL), int(y // CELL)))
 
     def label(self, text: str, candidates: Sequence[_Candidate], bounds: _Box, priority: int = 1) -> None:
         """Ask for a text label; labels are placed when the chart is rendered, once every marker
@@ -365,9 +376,9 @@ def _observed(canvas: _Canvas, f: _Frame, obs: Sequence[Point], fmt: Callable[[f
             middle = {"x": (f.left + f.right) / 2, "y": (f.top + f.bottom) / 2, "text-anchor": "middle"}
             canvas.add(_el("text", {"class": "okr-chart__label", **middle}, escape(labels["no_observations"])))
         return
-    xy = [(f.x(d), f.y(v)) for d, v in obs]
+    xy = f.points(obs)
     canvas.avoid(xy)
-    canvas.add(_stroke("polyline", "okr-chart__observed", None, points=" ".join(f"{_n(x)},{_n(y)}" for x, y in xy),
+    canvas.add(_stroke("polyline", "okr-chart__observed", None, points=_points(xy),
                        **{"stroke-width": 2, "stroke-linejoin": "round"}))
     if len(obs) <= MAX_DOTS:
         canvas.add(*(_dot("okr-chart__point", x, y, 2.5, d, fmt(v)) for (x, y), (d, v) in zip(xy, obs)))

@@ -59,6 +59,21 @@ def _parser() -> argparse.ArgumentParser:
                        help="where to serve the preview (default: 127.0.0.1:8000)")
     serve.set_defaults(run=_serve)
 
+    diff = commands.add_parser(
+        "diff", help="what a change does to the public site, as Markdown (for PR comments)",
+        description="Compare the portal at git revision A with revision B (default: the working tree, "
+                    "uncommitted changes included) and print, as Markdown for a pull-request comment, what "
+                    "changes on the public site: objectives and key results, computed statuses, metric data "
+                    "and new validation problems. Drafts and internal notes are never mentioned. Exits 0 "
+                    "whenever the report was printed, even when it lists problems, so CI can post it; exits 2 "
+                    "when it could not be made (not a git repository, unknown revision).")
+    diff.add_argument("a", metavar="A", help="the revision before the change, e.g. origin/main")
+    diff.add_argument("b", metavar="B", nargs="?", default=None,
+                      help="the revision after the change (default: the working tree)")
+    diff.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
+                      help="compute statuses under A and B as on this date (default: today)")
+    diff.set_defaults(run=_diff)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a file kind, for editors")
     schema.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="objective")
     schema.set_defaults(run=_schema)
@@ -132,6 +147,18 @@ def _serve(args) -> int:
     from site_builder.serve import serve
 
     return serve(args.root, args.as_of, args.dev_addr)
+
+
+def _diff(args) -> int:
+    from site_builder.diff import DiffError, diff_report
+
+    try:
+        report = diff_report(args.root, args.a, args.b, args.as_of or date.today())
+    except DiffError as exc:
+        print(f"okr-portal diff: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(report)
+    return 0
 
 
 def _schema(args) -> int:

@@ -12,7 +12,10 @@ import csv
 import html
 import io
 import json
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,19 +99,60 @@ def _paginate(items: list, doc_for_page, size: int = PAGE_SIZE) -> list[tuple[st
     return out
 
 
-def render_site(report: Report, portal: Portal, lang: str | None = None) -> dict[str, str | bytes]:
-    """Every file of the docs tree, by path relative to the docs folder."""
+def render_site(report: Report, portal: Portal, lang: str | None = None,
+                workers: int | None = None) -> dict[str, str | bytes]:
+    """Every file of the docs tree, by path relative to the docs folder.
+
+    Objective and metric pages are most of the work and independent of each
+    other: on a large portal they are rendered in forked worker processes.
+    """
     lang = lang or report.settings.default_language
     ctx = Context(report, portal, lang, messages(lang))
+    used = _metrics_used(ctx)
+    jobs = [("objective", i) for i in range(len(report.objectives))] + [("metric", m) for m in sorted(used)]
     files: dict[str, str | bytes] = {}
+    for part in _run_jobs(ctx, used, jobs, workers):
+        files.update(part)
     files.update(_home(ctx))
-    for status in report.objectives:
-        files[urls.objective_doc(status.objective.id)] = _objective(ctx, status)
     files.update(_periods(ctx))
     files.update(_owners(ctx))
     files.update(_tags(ctx))
-    files.update(_metrics(ctx))
+    files.update(_metric_indexes(ctx, used))
     files[urls.API_DOC] = okrs_json(report)
+    return dict(sorted(files.items()))
+
+
+PARALLEL_FROM = 200  # pages; below this, starting workers costs more than it saves
+_shared: tuple | None = None  # (ctx, used) for forked workers, inherited rather than pickled
+
+
+def _run_jobs(ctx: Context, used: dict, jobs: list, workers: int | None) -> list[dict]:
+    global _shared
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [_render_jobs(jobs, ctx, used)]
+    chunks = [jobs[i::workers * 4] for i in range(workers * 4)]
+    _shared = (ctx, used)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_render_jobs_shared, chunks))
+    finally:
+        _shared = None
+
+
+def _render_jobs_shared(jobs: list) -> dict:
+    ctx, used = _shared
+    return _render_jobs(jobs, ctx, used)
+
+
+def _render_jobs(jobs: list, ctx: Context, used: dict) -> dict:
+    files: dict[str, str | bytes] = {}
+    for kind, key in jobs:
+        if kind == "objective":
+            status = ctx.report.objectives[key]
+            files[urls.objective_doc(status.objective.id)] = _objective(ctx, status)
+        else:
+            files.update(_metric_page(ctx, key, used[key]))
     return files
 
 
@@ -263,27 +307,41 @@ def _index(ctx: Context, folder: str, title: str, groups, doc_for) -> dict[str, 
     return files
 
 
-def _metrics(ctx: Context) -> dict[str, str | bytes]:
-    """Metric pages and downloads, for the metrics public objectives use (not drafts')."""
+def _metrics_used(ctx: Context) -> dict[str, list]:
+    """The metrics public objectives use (not drafts'), with the key results using them."""
     used: dict[str, list] = {}
     for status in ctx.report.objectives:
         for kr in status.key_results:
             if kr.key_result.metric:
                 used.setdefault(kr.key_result.metric, []).append((status, kr))
-    files: dict[str, str | bytes] = {}
+    return used
+
+
+def _metric_page(ctx: Context, metric_id: str, used_by: list) -> dict[str, str]:
+    metric = ctx.portal.metrics[metric_id]
+    doc = urls.metric_doc(metric_id)
+    view = views.metric_view(ctx, metric, used_by, doc)
+    return {
+        doc: _page("metric.md.j2", view.plain_title, ctx.plain(metric.methodology), msg=ctx.msg,
+                   metric=view, metrics_link=urls.relative(doc, "metrics/index.md")),
+        urls.metric_csv(metric_id): _metric_csv(metric, ctx),
+    }
+
+
+def _metric_indexes(ctx: Context, used: dict) -> dict[str, str]:
+    """The metrics index and the open-data downloads."""
     items, downloads = [], []
     for metric_id in sorted(used):
         metric = ctx.portal.metrics[metric_id]
-        doc = urls.metric_doc(metric_id)
-        view = views.metric_view(ctx, metric, used[metric_id], doc)
-        files[doc] = _page("metric.md.j2", view.plain_title, ctx.plain(metric.methodology), msg=ctx.msg,
-                           metric=view, metrics_link=urls.relative(doc, "metrics/index.md"))
-        files[urls.metric_csv(metric_id)] = _metric_csv(metric, ctx)
-        updated = f"{ctx.msg['last_updated']} {view.last_updated}" if view.last_updated else ctx.msg["no_observations"]
-        items.append({"doc": doc, "text": view.title, "note": updated})
-        downloads.append({"doc": urls.metric_csv(metric_id), "text": view.plain_title,
+        title = ctx.plain(metric.title) or metric_id
+        latest = next((o.date for o in reversed(metric.observations)
+                       if o.value is not None and o.date <= ctx.report.as_of), None)
+        updated = f"{ctx.msg['last_updated']} {ctx.date(latest)}" if latest else ctx.msg["no_observations"]
+        items.append({"doc": urls.metric_doc(metric_id), "text": ctx.inline(metric.title) or metric_id,
+                      "note": updated})
+        downloads.append({"doc": urls.metric_csv(metric_id), "text": title,
                           "note": urls.metric_csv(metric_id), "download": True})
-    files.update(_link_list(ctx, "metrics", ctx.msg["metrics"], items))
+    files = _link_list(ctx, "metrics", ctx.msg["metrics"], items)
     api = {"doc": urls.API_DOC, "text": ctx.msg["download_api"], "note": urls.API_DOC}
     files.update(_link_list(ctx, "data", ctx.msg["open_data"], downloads, ctx.msg["open_data_intro"], first=api))
     return files

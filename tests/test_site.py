@@ -293,3 +293,17 @@ def test_long_series_table_is_capped_and_the_csv_holds_every_row(portal, cli):
     assert "The latest 24 of 150 observations" in text_of(objective)
     index = (root / "site/search/search_index.json").read_text("utf-8")
     assert "2026-02-15" in metric and "2026-02-15" not in index  # tables stay out of the search index
+
+
+def test_parallel_rendering_gives_the_same_files(monkeypatch):
+    from datetime import date
+
+    from site_builder import render
+    from site_builder.compute import compute
+    from site_builder.pipeline import check
+
+    checked = check(REPO)
+    report = compute(checked.portal, date.fromisoformat(AS_OF))
+    serial = render.render_site(report, checked.portal, workers=1)
+    monkeypatch.setattr(render, "PARALLEL_FROM", 1)  # the demo is small: force the workers
+    assert render.render_site(report, checked.portal, workers=2) == serial
