@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from site_builder.compute import Status, objective_status
 from site_builder.formats import format_number, format_value
@@ -33,6 +34,10 @@ from site_builder.text import Text
 
 MAX_ROWS = 20  # observation changes listed per metric; the rest are counted
 MAX_TEXT = 200  # characters of a long text shown in a table cell
+
+
+# No absolute paths or links out of the folder (Python 3.11.4+; git writes neither anyway).
+_SAFE = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 class DiffError(Exception):
@@ -129,8 +134,8 @@ def git_location(root: Path) -> tuple[Path, str]:
 
 def resolve(repo: Path, rev: str) -> str:
     """The commit a revision names (full id), or DiffError."""
-    result = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-    if rev.startswith("-") or result.returncode != 0:
+    result = None if rev.startswith("-") else _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if result is None or result.returncode != 0:
         raise DiffError(f"unknown revision '{rev}': not a commit, branch or tag of {repo}")
     return result.stdout.strip()
 
@@ -151,7 +156,7 @@ def load_revision(repo: Path, rev: str, prefix: str = "") -> Checked:
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as git:
             try:
                 with tarfile.open(fileobj=git.stdout, mode="r|") as tar:
-                    tar.extractall(tmp, filter="data")  # no absolute paths or links out of tmp
+                    tar.extractall(tmp, **_SAFE)
             except (tarfile.TarError, OSError) as exc:
                 raise DiffError(f"could not read {prefix}{OKRS}/ at {rev}: {exc}") from None
         if git.returncode != 0:
@@ -240,14 +245,33 @@ def compare(a: Checked, b: Checked, as_of: date, a_name: str = "A", b_name: str 
 _TRANSLATIONS = " (translations)"
 
 
-def _fields(old: dict[str, str], new: dict[str, str]) -> tuple[FieldChange, ...]:
-    """Fields whose value differs; translations are compared but only the default language is shown."""
+class _Shown(NamedTuple):
+    """A value compared by ``key`` (a number, not its formatting) and shown as ``text``."""
+
+    key: object
+    text: str
+
+
+def _key(value: str | _Shown) -> object:
+    return value.key if isinstance(value, _Shown) else value
+
+
+def _shown(value: str | _Shown) -> str:
+    return value.text if isinstance(value, _Shown) else value
+
+
+def _fields(old: dict[str, str | _Shown], new: dict[str, str | _Shown], unsure: bool = False):
+    """Fields whose value differs; translations are compared but only the default language is shown.
+
+    ``unsure``: the new file has problems, so a value that vanished may just be unreadable.
+    """
     changes = []
     for name in [*new, *(k for k in old if k not in new)]:
         before, after = old.get(name, ""), new.get(name, "")
-        if before != after:
-            shown = name.endswith(_TRANSLATIONS)
-            changes.append(FieldChange(name, "" if shown else before, "edited" if shown else after))
+        if _key(before) == _key(after) or (unsure and not _shown(after)):
+            continue
+        hidden = name.endswith(_TRANSLATIONS)
+        changes.append(FieldChange(name, "" if hidden else _shown(before), "edited" if hidden else _shown(after)))
     return tuple(changes)
 
 
@@ -285,20 +309,21 @@ def _objective_fields(side: _Side, o: Objective) -> dict[str, str]:
     return out
 
 
-def _kr_fields(side: _Side, o: Objective, kr: KeyResult) -> dict[str, str]:
-    out = _texts(side, title=kr.title)
-    threshold = kr.threshold
+def _kr_fields(side: _Side, o: Objective, kr: KeyResult) -> dict[str, str | _Shown]:
+    out: dict[str, str | _Shown] = _texts(side, title=kr.title)
+    threshold, baseline = kr.threshold, kr.baseline
     limits = [] if threshold is None else [f"{sign} {side.value(v, kr.metric)}" for sign, v in
                                            (("≥", threshold.min), ("≤", threshold.max)) if v is not None]
-    baseline = kr.baseline
     out.update({
         "type": kr.type or "", "commitment": kr.commitment or "",
         "weight": "" if kr.weight is None else format_number(kr.weight),
         "metric": kr.metric or "",
-        "baseline": f"{side.value(baseline.value, kr.metric)} on {baseline.date}" if baseline else "",
-        "target": side.value(kr.target.value, kr.metric) if kr.target else "",
+        "baseline": _Shown((baseline.value, baseline.date), f"{side.value(baseline.value, kr.metric)} on "
+                                                            f"{baseline.date}") if baseline else "",
+        "target": _Shown(kr.target.value, side.value(kr.target.value, kr.metric)) if kr.target else "",
         "target date": str(target_date(kr, side.period(o)) or "") if kr.type in (None, "metric") else "",
-        "threshold": " and ".join(limits), "due": str(kr.due or ""),
+        "threshold": _Shown((threshold.min, threshold.max), " and ".join(limits)) if threshold else "",
+        "due": str(kr.due or ""),
         "done": "" if kr.type != "milestone" else str(kr.done or "not done"),
     })
     for u in kr.updates:
@@ -309,11 +334,11 @@ def _kr_fields(side: _Side, o: Objective, kr: KeyResult) -> dict[str, str]:
 
 def _added_kr(side: _Side, o: Objective, kr: KeyResult) -> tuple[FieldChange, ...]:
     keep = ("type", "metric", "baseline", "target", "target date", "threshold", "due", "done")
-    return tuple(FieldChange(k, "", v) for k, v in _kr_fields(side, o, kr).items() if k in keep and v)
+    return tuple(FieldChange(k, "", _shown(v)) for k, v in _kr_fields(side, o, kr).items() if k in keep and _shown(v))
 
 
 def _item_changes(old: _Side, new: _Side):
-    unreadable = {p.loc.path for p in new.problems}
+    unsure = {p.loc.path for p in new.problems}
     for oid, o in new.objectives.items():
         status = STATUS_LABELS.get(new.statuses.get((oid, None), ""), "")
         if oid not in old.objectives:
@@ -322,7 +347,7 @@ def _item_changes(old: _Side, new: _Side):
                              tuple(FieldChange(k, "", v) for k, v in fields.items() if v), status)
             continue
         before = old.objectives[oid]
-        fields = _fields(_objective_fields(old, before), _objective_fields(new, o))
+        fields = _fields(_objective_fields(old, before), _objective_fields(new, o), o.path in unsure)
         if fields:
             yield ItemChange(oid, None, "changed", new.text(o.title), fields)
         old_krs = {kr.id: kr for kr in before.key_results if kr.id}
@@ -332,14 +357,14 @@ def _item_changes(old: _Side, new: _Side):
                 yield ItemChange(oid, kid, "added", new.text(kr.title), _added_kr(new, o, kr),
                                  STATUS_LABELS.get(new.statuses.get((oid, kid), ""), ""))
                 continue
-            fields = _fields(_kr_fields(old, before, old_krs[kid]), _kr_fields(new, o, kr))
+            fields = _fields(_kr_fields(old, before, old_krs[kid]), _kr_fields(new, o, kr), o.path in unsure)
             if fields:
                 yield ItemChange(oid, kid, "changed", new.text(kr.title), fields)
         for kid in old_krs.keys() - new_krs.keys():
             yield ItemChange(oid, kid, "removed", old.text(old_krs[kid].title))
     for oid, o in old.objectives.items():
         # A file B cannot read is reported as a problem, not as a removal.
-        if oid not in new.objectives and o.path not in unreadable:
+        if oid not in new.objectives and o.path not in unsure:
             yield ItemChange(oid, None, "removed", old.text(o.title))
 
 
@@ -352,8 +377,8 @@ def _status_changes(old: _Side, new: _Side):
             yield StatusChange(oid, kid, new.text(kr.title if kr else o.title), before, status)
 
 
-def _observations(side: _Side, metric: Metric) -> dict[date, str]:
-    return {o.date: side.value(o.value, metric.id) + (f" ({o.note})" if o.note else "")
+def _observations(side: _Side, metric: Metric) -> dict[date, _Shown]:
+    return {o.date: _Shown((o.value, o.note), side.value(o.value, metric.id) + (f" ({o.note})" if o.note else ""))
             for o in metric.observations if o.value is not None}
 
 
@@ -373,13 +398,14 @@ def _metric_changes(old: _Side, new: _Side):
             continue
         if metric_id not in old.metric_ids or before is None:
             values = [o for o in after.observations if o.value is not None]
-            summary = f"{len(values)} observations" + (f", {values[0].date} to {values[-1].date}" if values else "")
+            span = f", {values[0].date} to {values[-1].date}" if values else ""
+            summary = _count(len(values), "observation") + span
             yield MetricChange(metric_id, new.text(after.title), "added", summary=summary)
             continue
         fields = _fields(_metric_fields(old, before), _metric_fields(new, after))
         was, now = _observations(old, before), _observations(new, after)
-        rows = tuple(ObservationChange(day, was.get(day, ""), now.get(day, ""))
-                     for day in sorted(was.keys() | now.keys()) if was.get(day) != now.get(day))
+        rows = tuple(ObservationChange(day, _shown(was.get(day, "")), _shown(now.get(day, "")))
+                     for day in sorted(was.keys() | now.keys()) if _key(was.get(day, "")) != _key(now.get(day, "")))
         if fields or rows:
             yield MetricChange(metric_id, new.text(after.title), "changed", fields, rows)
 
@@ -433,13 +459,13 @@ def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
             *("| " + " | ".join(row) + " |" for row in rows), ""]
 
 
-def _where(objective_id: str, key_result_id: str | None, title: str) -> str:
-    ids = f"`{objective_id}`" + (f" › `{key_result_id}`" if key_result_id else "")
-    return f"{ids} {md(title)}"
+def _where(first_id: str, second_id: str | None, title: str) -> str:
+    ids = f"`{first_id}`" + (f" › `{second_id}`" if second_id else "")
+    return f"{ids} {md(title)}".rstrip()
 
 
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _summary(diff: Diff) -> str:
@@ -465,64 +491,75 @@ def _summary(diff: Diff) -> str:
 
 def render_markdown(diff: Diff) -> str:
     """The report, for a pull-request comment (GitHub-flavoured Markdown)."""
-    compared = f"Compared {md(diff.a_name)} with {md(diff.b_name)}, statuses as of {diff.as_of}."
-    out = ["## What this change does to the public site", ""]
+    summary = _summary(diff)
     if not diff.changes_site:
-        out += ["No changes to the public site." + (" " + _summary(diff) if diff.problems or diff.hidden_problems
-                                                    else ""), "", compared, ""]
-    else:
-        out += [_summary(diff), "", compared, ""]
-
-    if diff.problems or diff.hidden_problems:
-        out += ["### New validation problems", "",
-                "The site cannot be built until these are fixed (`okr-portal validate` lists them all).", ""]
-        if diff.problems:
-            out += [*_code_block([str(p) for p in diff.problems]), ""]
-        if diff.hidden_problems:
-            out += [f"{_count(diff.hidden_problems, 'problem')} in unpublished files "
-                    "(drafts and the metrics only they use) not shown here.", ""]
-
-    if diff.items:
-        rows = []
-        for item in diff.items:
-            where = _where(item.objective_id, item.key_result_id, item.title)
-            if item.kind == "removed":
-                rows.append((where, "**removed**", "—", "—"))
-            elif item.kind == "added":
-                what = "; ".join(f"{f.field}: {md(f.new)}" for f in item.fields)
-                status = f"; status: {item.status}" if item.status else ""
-                rows.append((where, "**added**", "—", (what + status).lstrip("; ") or "—"))
-            else:
-                for i, f in enumerate(item.fields):
-                    rows.append((where if i == 0 else "", md(f.field), _cell(f.old), _cell(f.new)))
-        out += ["### Objectives and key results", "", *_table(("Objective › key result", "Change", "Before", "After"),
-                                                             rows)]
-
-    if diff.statuses:
-        rows = [(_where(s.objective_id, s.key_result_id, s.title), STATUS_LABELS[s.old], STATUS_LABELS[s.new])
-                for s in diff.statuses]
-        out += [f"### Status changes (as of {diff.as_of})", "", *_table(("Objective › key result", "Before", "After"),
-                                                                        rows)]
-
-    meta = [(m, f) for m in diff.metrics for f in m.fields]
-    listed = [m for m in diff.metrics if m.kind != "changed"]
-    if meta or listed:
-        rows = [(f"`{m.metric_id}` {md(m.title)}", f"**{m.kind}**", "—", md(m.summary) or "—") for m in listed]
-        rows += [(f"`{m.metric_id}`", md(f.field), _cell(f.old), _cell(f.new)) for m, f in meta]
-        out += ["### Metrics", "", *_table(("Metric", "Change", "Before", "After"), rows)]
-
-    observed = [m for m in diff.metrics if m.observations]
-    if observed:
-        rows, more = [], []
-        for m in observed:
-            rows += [(f"`{m.metric_id}`", str(r.date), _cell(r.old), _cell(r.new) if r.new else "removed")
-                     for r in m.observations[:MAX_ROWS]]
-            if len(m.observations) > MAX_ROWS:
-                more.append(f"… and {len(m.observations) - MAX_ROWS} more for `{m.metric_id}`.")
-        out += ["### Metric observations", "", *_table(("Metric", "Date", "Before", "After"), rows)]
-        out += [*more, ""] if more else []
-
-    if diff.settings:
-        rows = [(md(f.field), _cell(f.old), _cell(f.new)) for f in diff.settings]
-        out += ["### Portal settings", "", *_table(("Setting", "Before", "After"), rows)]
+        summary = f"No changes to the public site. {summary}".rstrip()
+    out = ["## What this change does to the public site", "", summary, "",
+           f"Compared {md(diff.a_name)} with {md(diff.b_name)}, statuses as of {diff.as_of}.", ""]
+    for section in (_problems_section, _items_section, _statuses_section, _metrics_section, _observations_section,
+                    _settings_section):
+        out += section(diff)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _problems_section(diff: Diff) -> list[str]:
+    if not diff.problems and not diff.hidden_problems:
+        return []
+    out = ["### New validation problems", "",
+           "The site cannot be built until these are fixed (`okr-portal validate` lists them all). "
+           "Statuses are not compared for objectives whose files have problems.", ""]
+    if diff.problems:
+        out += [*_code_block([str(p) for p in diff.problems]), ""]
+    if diff.hidden_problems:
+        out += [f"{_count(diff.hidden_problems, 'problem')} in unpublished files "
+                "(drafts and the metrics only they use) not shown here.", ""]
+    return out
+
+
+def _items_section(diff: Diff) -> list[str]:
+    rows = []
+    for item in diff.items:
+        where = _where(item.objective_id, item.key_result_id, item.title)
+        if item.kind == "removed":
+            rows.append((where, "**removed**", "—", "—"))
+        elif item.kind == "added":
+            facts = [f"{f.field}: {md(f.new)}" for f in item.fields]
+            facts += [f"status: {item.status}"] if item.status else []
+            rows.append((where, "**added**", "—", "; ".join(facts) or "—"))
+        else:
+            rows += [(where if i == 0 else "", md(f.field), _cell(f.old), _cell(f.new))
+                     for i, f in enumerate(item.fields)]
+    head = ("Objective › key result", "Change", "Before", "After")
+    return ["### Objectives and key results", "", *_table(head, rows)] if rows else []
+
+
+def _statuses_section(diff: Diff) -> list[str]:
+    rows = [(_where(s.objective_id, s.key_result_id, s.title), STATUS_LABELS[s.old], STATUS_LABELS[s.new])
+            for s in diff.statuses]
+    head = ("Objective › key result", "Before", "After")
+    return [f"### Status changes (as of {diff.as_of})", "", *_table(head, rows)] if rows else []
+
+
+def _metrics_section(diff: Diff) -> list[str]:
+    rows = [(_where(m.metric_id, None, m.title), f"**{m.kind}**", "—", md(m.summary) or "—")
+            for m in diff.metrics if m.kind != "changed"]
+    rows += [(f"`{m.metric_id}`", md(f.field), _cell(f.old), _cell(f.new)) for m in diff.metrics for f in m.fields]
+    return ["### Metrics", "", *_table(("Metric", "Change", "Before", "After"), rows)] if rows else []
+
+
+def _observations_section(diff: Diff) -> list[str]:
+    rows, more = [], []
+    for m in diff.metrics:
+        rows += [(f"`{m.metric_id}`", str(r.date), _cell(r.old), _cell(r.new) if r.new else "removed")
+                 for r in m.observations[:MAX_ROWS]]
+        if len(m.observations) > MAX_ROWS:
+            more.append(f"… and {len(m.observations) - MAX_ROWS} more for `{m.metric_id}`.")
+    if not rows:
+        return []
+    return ["### Metric observations", "", *_table(("Metric", "Date", "Before", "After"), rows),
+            *([*more, ""] if more else [])]
+
+
+def _settings_section(diff: Diff) -> list[str]:
+    rows = [(md(f.field), _cell(f.old), _cell(f.new)) for f in diff.settings]
+    return ["### Portal settings", "", *_table(("Setting", "Before", "After"), rows)] if rows else []

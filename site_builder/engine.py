@@ -59,9 +59,10 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
             {msg["metrics"]: "metrics/index.md"},
             {msg["owners"]: "owners/index.md"},
             {msg["tags"]: "tags/index.md"},
+            {msg["changes"]: "changes/index.md"},
             {msg["open_data"]: "data/index.md"},
         ],
-        "not_in_nav": "/objectives/\n/periods/*/\n/periods/*.md\n/metrics/*.md\n/owners/*\n/tags/*\n",
+        "not_in_nav": "/objectives/\n/periods/*/\n/periods/*.md\n/metrics/*.md\n/owners/*\n/tags/*\n/changes/*\n/data/*\n",
     }
     if settings.base_url:
         config["site_url"] = settings.base_url

@@ -66,7 +66,10 @@ def generate(root: Path, as_of, site_dir: Path) -> Generated:
     checked = check(root)
     if checked.problems:
         raise BuildFailed("the portal has problems; nothing was built", checked.problems)
-    files = render_site(compute(checked.portal, as_of), checked.portal)
+    from site_builder.history import read_history
+
+    history = read_history(Path(root))
+    files = render_site(compute(checked.portal, as_of), checked.portal, history=history)
     work = Path(root) / WORK_DIR
     changed = write_tree(files, work / "docs")
     config = write_config(engine_config(Path(root), checked.portal.settings, work / "docs", site_dir),

@@ -25,10 +25,12 @@ from markupsafe import Markup
 from site_builder import urls, views
 from site_builder.api import okrs_json
 from site_builder.compute import ObjectiveStatus, Report
-from site_builder.formats import format_date
 from site_builder.messages import messages
 from site_builder.model import Portal
-from site_builder.views import Context, Link
+from site_builder import history_views
+from site_builder.context import Context
+from site_builder.history import UNAVAILABLE, History
+from site_builder.views import Link
 
 PAGE_SIZE = 24  # objectives per list page: no page grows with the portal
 LINKS_PER_PAGE = 100  # entries per index page (metrics, owners, tags, downloads)
@@ -100,14 +102,14 @@ def _paginate(items: list, doc_for_page, size: int = PAGE_SIZE) -> list[tuple[st
 
 
 def render_site(report: Report, portal: Portal, lang: str | None = None,
-                workers: int | None = None) -> dict[str, str | bytes]:
+                workers: int | None = None, history: History = UNAVAILABLE) -> dict[str, str | bytes]:
     """Every file of the docs tree, by path relative to the docs folder.
 
     Objective and metric pages are most of the work and independent of each
     other: on a large portal they are rendered in forked worker processes.
     """
     lang = lang or report.settings.default_language
-    ctx = Context(report, portal, lang, messages(lang))
+    ctx = Context(report, portal, lang, messages(lang), history)
     used = _metrics_used(ctx)
     jobs = [("objective", i) for i in range(len(report.objectives))] + [("metric", m) for m in sorted(used)]
     files: dict[str, str | bytes] = {}
@@ -118,6 +120,7 @@ def render_site(report: Report, portal: Portal, lang: str | None = None,
     files.update(_owners(ctx))
     files.update(_tags(ctx))
     files.update(_metric_indexes(ctx, used))
+    files.update(_changes(ctx))
     files[urls.API_DOC] = okrs_json(report)
     return dict(sorted(files.items()))
 
@@ -221,6 +224,9 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
         tags=[Link(urls.relative(doc, urls.tag_doc(t)), t) for t in objective.tags],
         as_of=ctx.date(ctx.report.as_of), as_of_iso=ctx.report.as_of.isoformat(),
         description=ctx.html(objective.description), key_results=krs, downloads=downloads,
+        history=history_views.history_entries(ctx, ctx.history, status),
+        history_unavailable=ctx.msg["history_unavailable"].format(reason=ctx.history.reason)
+        if not ctx.history.available else "",
         api_link=urls.relative(doc, urls.API_DOC),
     )
 
@@ -252,7 +258,8 @@ def _link_list(ctx: Context, folder: str, title: str, items: list[dict], intro: 
         links = ([first] if first and n == 1 else []) + chunk
         files[doc] = _page(
             "link_list.md.j2", page_title, intro, hide=("toc",), msg=ctx.msg, title=page_title, intro=intro,
-            items=[{"download": False, **item, "href": urls.relative(doc, item["doc"])} for item in links],
+            items=[{"download": False, **item, "href": urls.relative(doc, item["doc"], item.get("anchor", ""))}
+                   for item in links],
             pagination=pagination,
         )
     return files
@@ -305,6 +312,25 @@ def _index(ctx: Context, folder: str, title: str, groups, doc_for) -> dict[str, 
         items.append({"doc": doc_for(slug), "text": label, "note": f"({len(objectives)})"})
     files.update(_link_list(ctx, folder, title, items))
     return files
+
+
+def _changes(ctx: Context) -> dict[str, str]:
+    """Every target moved after its period started, across the portal, newest first."""
+    items = []
+    for status in ctx.report.objectives:
+        for kr in status.key_results:
+            change = history_views.target_change(ctx, ctx.history, status, kr)
+            if change is None:
+                continue
+            text = f"{ctx.plain(status.objective.title)} › {ctx.plain(kr.key_result.title)}"
+            items.append((change.date, {"doc": urls.objective_doc(status.objective.id), "anchor": change.anchor,
+                                        "text": text, "note": change.text}))
+    items.sort(key=lambda item: item[0], reverse=True)
+    if not ctx.history.available:
+        intro = ctx.msg["history_unavailable"].format(reason=ctx.history.reason)
+    else:
+        intro = ctx.msg["changes_intro"] if items else ctx.msg["changes_none"]
+    return _link_list(ctx, "changes", ctx.msg["changes"], [item for _, item in items], intro)
 
 
 def _metrics_used(ctx: Context) -> dict[str, list]:

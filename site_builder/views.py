@@ -14,11 +14,11 @@ from datetime import date
 from markupsafe import Markup
 
 from site_builder import charts, urls
-from site_builder.compute import KeyResultStatus, ObjectiveStatus, Report, Status
-from site_builder.formats import format_date, format_number, format_percent, format_value
-from site_builder.markup import to_html, to_inline_html, to_plain
-from site_builder.model import Metric, Observation, Period, Portal, target_date
-from site_builder.text import Text
+from site_builder.compute import KeyResultStatus, ObjectiveStatus, Status
+from site_builder.formats import format_number, format_percent
+from site_builder.model import Metric, Observation, Period, target_date
+from site_builder.context import Context
+from site_builder import history_views
 
 # A key result's table shows its latest rows; a metric page shows more, and the
 # CSV download has every observation. Tables are most of a page's markup, and
@@ -27,43 +27,6 @@ KR_TABLE_ROWS = 24
 METRIC_TABLE_ROWS = 120
 
 STATUS_ORDER = (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.MISSED, Status.NO_DATA)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every view needs: the report, the portal, the language and its messages."""
-
-    report: Report
-    portal: Portal
-    lang: str
-    msg: dict
-
-    @property
-    def default_lang(self) -> str:
-        return self.report.settings.default_language
-
-    def text(self, text: Text | None) -> str:
-        return "" if text is None else text.get(self.lang, self.default_lang)
-
-    def html(self, text: Text | None) -> Markup:
-        return Markup("") if text is None else to_html(self.text(text))
-
-    def inline(self, text: Text | None) -> Markup:
-        return Markup("") if text is None else to_inline_html(self.text(text))
-
-    def plain(self, text: Text | None) -> str:
-        return "" if text is None else to_plain(self.text(text))
-
-    def metric(self, metric_id: str | None) -> Metric | None:
-        return self.portal.metrics.get(metric_id) if metric_id else None
-
-    def fmt(self, metric: Metric | None):
-        decimals = metric.decimals if metric else None
-        unit = metric.unit if metric else None
-        return lambda value: format_value(value, decimals, unit)
-
-    def date(self, day: date) -> str:
-        return format_date(day, self.lang)
 
 
 @dataclass(frozen=True)
@@ -179,6 +142,7 @@ class KeyResultView:
     check_ins: list[CheckIn]
     metric_link: Link | None
     csv_link: str | None
+    target_change: "history_views.TargetChange | None" = None
 
 
 def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, from_doc: str) -> KeyResultView:
@@ -188,7 +152,8 @@ def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
     check_ins = [CheckIn(ctx.date(u.date), badge(ctx, u.confidence), ctx.html(u.text)) for u in kr.updates
                  if u.date <= ctx.report.as_of]
     facts = _facts(ctx, status, objective.period, fmt)
-    chart, rows = _chart_and_rows(ctx, status, objective, fmt, metric)
+    original = history_views.original_target(ctx.history, objective.objective.id, status, objective.period)
+    chart, rows = _chart_and_rows(ctx, status, objective, fmt, metric, original)
     heading = ctx.plain(kr.title)
     note = ""
     if len(rows) > KR_TABLE_ROWS:
@@ -213,6 +178,7 @@ def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
         metric_link=Link(urls.relative(from_doc, urls.metric_doc(metric.id)), ctx.inline(metric.title) or metric.id)
         if metric else None,
         csv_link=urls.relative(from_doc, urls.metric_csv(metric.id)) if metric else None,
+        target_change=history_views.target_change(ctx, ctx.history, objective, status),
     )
 
 
@@ -258,7 +224,7 @@ def _visible(metric: Metric | None, start: date, end: date, as_of: date) -> list
     return [o for o in metric.observations if o.value is not None and start <= o.date <= last]
 
 
-def _chart_and_rows(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, fmt, metric):
+def _chart_and_rows(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, fmt, metric, original=None):
     kr, period, as_of = status.key_result, objective.period, ctx.report.as_of
     chart_id = f"chart-{kr.id}"
     title = f"{ctx.msg['chart']}: {ctx.plain(kr.title)}"
@@ -280,7 +246,8 @@ def _chart_and_rows(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
         shown = _visible(metric, kr.baseline.date, end, as_of)
         chart = charts.metric_kr_chart(chart_id=chart_id, observations=[(o.date, o.value) for o in shown],
                                        baseline=(kr.baseline.date, kr.baseline.value),
-                                       target=(end, kr.target.value), as_of=as_of, fmt=fmt, labels=labels,
+                                       target=(end, kr.target.value), original_target=original,
+                                       as_of=as_of, fmt=fmt, labels=labels,
                                        title=title, description=description)
     rows = [(ctx.date(o.date), fmt(o.value)) for o in reversed(shown)]
     return chart, rows
@@ -315,6 +282,18 @@ def describe(ctx: Context, status: KeyResultStatus, period: Period, fmt) -> str:
 # --- metric pages ---------------------------------------------------------------
 
 
+def _revisions(ctx: Context, metric: Metric, fmt) -> dict[date, str]:
+    """A note for each observation whose value changed after it was published,
+    naming the value first published (a later revision keeps the first value)."""
+    notes: dict[date, str] = {}
+    first: dict[date, float] = {}
+    for r in ctx.history.for_metric(metric.id):
+        first.setdefault(r.date, r.old)
+        notes[r.date] = ctx.msg["revised_note"].format(date=ctx.date(r.revision.date), commit=r.revision.short,
+                                                       old=fmt(first[r.date]))
+    return notes
+
+
 @dataclass(frozen=True)
 class MetricView:
     id: str
@@ -336,6 +315,7 @@ def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatu
                 from_doc: str) -> MetricView:
     fmt = ctx.fmt(metric)
     shown = [o for o in metric.observations if o.date <= ctx.report.as_of]
+    revised = _revisions(ctx, metric, fmt)
     with_values = [o for o in shown if o.value is not None]
     title = ctx.plain(metric.title) or metric.id
     latest = with_values[-1] if with_values else None
@@ -355,7 +335,8 @@ def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatu
         chart=chart,
         table=table_html(f"{title} — {ctx.msg['observations']}",
                          (ctx.msg["date"], ctx.msg["value"], ctx.msg["note"]),
-                         [(ctx.date(o.date), fmt(o.value) if o.value is not None else "—", o.note or "")
+                         [(ctx.date(o.date), fmt(o.value) if o.value is not None else "—",
+                           " ".join(filter(None, (o.note, revised.get(o.date)))))
                           for o in shown[::-1][:METRIC_TABLE_ROWS]]) if shown else None,
         table_note=ctx.msg["table_csv"].format(shown=METRIC_TABLE_ROWS, total=len(shown))
         if len(shown) > METRIC_TABLE_ROWS else "",

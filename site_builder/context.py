@@ -1,0 +1,52 @@
+"""What every view of a page needs: the report, the portal, its history, the language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from site_builder.compute import Report
+from site_builder.formats import format_date, format_value
+from site_builder.history import UNAVAILABLE, History
+from site_builder.markup import to_html, to_inline_html, to_plain
+from site_builder.model import Metric, Portal
+from site_builder.text import Text
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every view needs: the report, the portal, the language and its messages."""
+
+    report: Report
+    portal: Portal
+    lang: str
+    msg: dict
+    history: History = UNAVAILABLE
+
+    @property
+    def default_lang(self) -> str:
+        return self.report.settings.default_language
+
+    def text(self, text: Text | None) -> str:
+        return "" if text is None else text.get(self.lang, self.default_lang)
+
+    def html(self, text: Text | None) -> Markup:
+        return Markup("") if text is None else to_html(self.text(text))
+
+    def inline(self, text: Text | None) -> Markup:
+        return Markup("") if text is None else to_inline_html(self.text(text))
+
+    def plain(self, text: Text | None) -> str:
+        return "" if text is None else to_plain(self.text(text))
+
+    def metric(self, metric_id: str | None) -> Metric | None:
+        return self.portal.metrics.get(metric_id) if metric_id else None
+
+    def fmt(self, metric: Metric | None):
+        decimals = metric.decimals if metric else None
+        unit = metric.unit if metric else None
+        return lambda value: format_value(value, decimals, unit)
+
+    def date(self, day: date) -> str:
+        return format_date(day, self.lang)
