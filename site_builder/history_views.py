@@ -27,6 +27,7 @@ class HistoryEntry:
 @dataclass(frozen=True)
 class TargetChange:
     anchor: str
+    day: date
     date: str
     old: str
     new: str
@@ -121,7 +122,7 @@ def target_change(ctx: Context, history: History, status: ObjectiveStatus,
             new.append(_value(ctx, field, field.new, fmt))
     when = ctx.date(change.revision.date)
     text = ctx.msg["target_changed_on"].format(date=when, old=", ".join(old), new=", ".join(new))
-    return TargetChange(anchor(change), when, ", ".join(old), ", ".join(new), text)
+    return TargetChange(anchor(change), change.revision.date, when, ", ".join(old), ", ".join(new), text)
 
 
 def original_target(history: History, objective_id: str, kr_status: KeyResultStatus,

@@ -47,6 +47,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "done": "Done",
         "not_done": "Not done yet",
         "check_ins": "Check-ins",
+        "check_in": "Check-in",
         "no_check_ins": "No check-ins yet.",
         "date": "Date",
         "value": "Value",

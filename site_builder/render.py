@@ -29,10 +29,12 @@ from site_builder.messages import messages
 from site_builder.model import Portal
 from site_builder import history_views
 from site_builder.context import Context
+from site_builder.feed import atom_feed
 from site_builder.history import UNAVAILABLE, History
 from site_builder.views import Link
 
 PAGE_SIZE = 24  # objectives per list page: no page grows with the portal
+FEED_DOC = "feed.xml"
 LINKS_PER_PAGE = 100  # entries per index page (metrics, owners, tags, downloads)
 
 _env = Environment(
@@ -122,6 +124,7 @@ def render_site(report: Report, portal: Portal, lang: str | None = None,
     files.update(_metric_indexes(ctx, used))
     files.update(_changes(ctx))
     files[urls.API_DOC] = okrs_json(report)
+    files[FEED_DOC] = atom_feed(ctx)
     return dict(sorted(files.items()))
 
 

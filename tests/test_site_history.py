@@ -108,3 +108,58 @@ def test_without_git_history_is_unavailable_and_the_site_still_builds(portal, cl
     assert cli(root, "build", "--as-of", "2026-11-24").code == 0
     assert "History is unavailable: this portal is not in a git repository." in text_of(page(root, "objectives/access"))
     assert "History is unavailable" in text_of(page(root, "changes"))
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _feed(root):
+    import xml.etree.ElementTree as ET
+
+    return ET.parse(root / "site/feed.xml").getroot()
+
+
+def test_atom_feed_of_check_ins_target_changes_and_status_changes(site):
+    feed = _feed(site)
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated", "author"):
+        assert feed.find(f"{ATOM}{required}") is not None
+    entries = feed.findall(f"{ATOM}entry")
+    updated = [e.find(f"{ATOM}updated").text for e in entries]
+    assert updated == sorted(updated, reverse=True)  # newest first
+    for entry in entries:
+        for required in ("id", "title", "updated", "link", "content"):
+            assert entry.find(f"{ATOM}{required}") is not None
+    titles = [e.find(f"{ATOM}title").text for e in entries]
+    assert "Target changed: New-patient wait" in titles
+    # The milestone was due 2026-09-30 and never done: on track until September,
+    # off track at the end of October.
+    assert "Open the clinic: On track → Off track" in titles
+    status_entry = entries[titles.index("Open the clinic: On track → Off track")]
+    assert status_entry.find(f"{ATOM}updated").text == "2026-10-31T00:00:00Z"
+    # Every page tells feed readers where the feed is.
+    assert '<link rel="alternate" type="application/atom+xml"' in page(site, "objectives/access")
+
+
+def test_feed_entry_ids_are_stable_across_builds(site):
+    from site_builder.cli import main
+
+    before = [e.find(f"{ATOM}id").text for e in _feed(site).findall(f"{ATOM}entry")]
+    assert len(before) == len(set(before))
+    assert main(["-C", str(site), "build", "--as-of", "2026-11-25"]) == 0
+    after = [e.find(f"{ATOM}id").text for e in _feed(site).findall(f"{ATOM}entry")]
+    assert after == before
+
+
+def test_check_ins_appear_in_the_feed(cli, tmp_path):
+    from test_site import copy_demo
+
+    root = copy_demo(tmp_path)
+    assert cli(root, "build", "--as-of", "2026-11-24").code == 0
+    entries = _feed(root).findall(f"{ATOM}entry")
+    checkin = next(e for e in entries if e.find(f"{ATOM}id").text.endswith(
+        "checkin/veteran-access/primary-care-wait/2026-11-10"))
+    assert checkin.find(f"{ATOM}title").text.startswith("Check-in: Cut the new-patient wait for primary care")
+    assert "We expect Northshore to bring the wait under 15 days" in checkin.find(f"{ATOM}content").text
+    assert checkin.find(f"{ATOM}link").get("href") == \
+        "https://okrs.example.org/objectives/veteran-access/#kr-primary-care-wait"

@@ -1,0 +1,118 @@
+"""feed.xml: an Atom feed of check-ins, target changes and status changes.
+
+Entry ids are tag: URIs made of what the entry is about and its date, never
+of the build, so a reader sees each event once however often the site is
+rebuilt; the feed's <updated> is its newest entry's date for the same reason.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlparse
+
+from site_builder import history_views, urls
+from site_builder.compute import key_result_status
+from site_builder.context import Context
+from site_builder.markup import to_html
+
+ATOM = "http://www.w3.org/2005/Atom"
+MAX_ENTRIES = 200
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    day: date
+    title: str
+    link: str  # docs path, with #anchor
+    html: str
+
+
+def _month_ends(start: date, end: date):
+    day = date(start.year, start.month, 1)
+    while True:
+        nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        last = nxt - timedelta(days=1)
+        if last > end:
+            return
+        if last >= start:
+            yield last
+        day = nxt
+
+
+def _status_changes(ctx: Context, status, kr_status, tag):
+    """The key result's status at the end of each month of its period, and when it changed."""
+    kr, period = kr_status.key_result, status.period
+    metric = ctx.metric(kr.metric)
+    last_day = min(ctx.report.as_of, period.end + timedelta(days=1))
+    days = list(_month_ends(period.start, last_day))
+    if ctx.report.as_of > period.end:
+        days.append(period.end + timedelta(days=1))  # the final status
+    previous = None
+    for day in days:
+        now = key_result_status(kr, period, metric, ctx.report.settings, day).status
+        if previous is not None and now is not previous:
+            words = f"{ctx.msg['status.' + previous.value]} → {ctx.msg['status.' + now.value]}"
+            yield Entry(f"{tag}:status/{status.objective.id}/{kr.id}/{day.isoformat()}", day,
+                        f"{ctx.plain(kr.title)}: {words}",
+                        f"{urls.objective_doc(status.objective.id)}#kr-{kr.id}",
+                        f"<p>{ctx.msg['status']}: {words} ({ctx.date(day)})</p>")
+        previous = now
+
+
+def entries(ctx: Context) -> list[Entry]:
+    settings = ctx.report.settings
+    host = urlparse(settings.base_url).hostname if settings.base_url else None
+    tag = f"tag:{host or 'okr-portal'},2026"
+    out: list[Entry] = []
+    for status in ctx.report.objectives:
+        oid = status.objective.id
+        doc = urls.objective_doc(oid)
+        for kr_status in status.key_results:
+            kr = kr_status.key_result
+            for update in kr.updates:
+                if update.date > ctx.report.as_of:
+                    continue
+                confidence = ctx.msg[f"status.{update.confidence}"]
+                out.append(Entry(f"{tag}:checkin/{oid}/{kr.id}/{update.date.isoformat()}", update.date,
+                                 f"{ctx.msg['check_in']}: {ctx.plain(kr.title)} — {confidence}",
+                                 f"{doc}#kr-{kr.id}",
+                                 f"<p>{ctx.msg['confidence']}: {confidence}</p>{to_html(ctx.text(update.text))}"))
+            change = history_views.target_change(ctx, ctx.history, status, kr_status)
+            if change is not None:
+                out.append(Entry(f"{tag}:target/{oid}/{kr.id}/{change.anchor}", change.day,
+                                 f"{ctx.msg['target_changed']}: {ctx.plain(kr.title)}",
+                                 f"{doc}#{change.anchor}", f"<p>{change.text}</p>"))
+            out += _status_changes(ctx, status, kr_status, tag)
+    out.sort(key=lambda e: (e.day, e.id), reverse=True)
+    return out[:MAX_ENTRIES]
+
+
+def atom_feed(ctx: Context) -> str:
+    settings = ctx.report.settings
+    base = settings.base_url or ""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    items = entries(ctx)
+    newest = items[0].day if items else ctx.report.as_of
+    host = urlparse(base).hostname if base else "okr-portal"
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"tag:{host},2026:feed"
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = ctx.plain(settings.title)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest.isoformat()}T00:00:00Z"
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = ctx.plain(settings.organization)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=f"{base}feed.xml")
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base or "./")
+    for item in items:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = item.id
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = item.title
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{item.day.isoformat()}T00:00:00Z"
+        doc, _, anchor = item.link.partition("#")
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate",
+                      href=base + urls.page_url(doc) + (f"#{anchor}" if anchor else ""))
+        ET.SubElement(entry, f"{{{ATOM}}}content", type="html").text = item.html
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
