@@ -12,7 +12,9 @@ Target (benchmarks/README.md): validating that portal takes well under 2 s.
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import random
 import platform
 import subprocess
 import sys
@@ -172,10 +174,58 @@ def bench_site(portal: Portal, repeat: int) -> None:
           flush=True)
 
 
-# Name -> function(portal, repeat). Later: "history", "fetch".
+def bench_history(portal: Portal, repeat: int) -> None:
+    """read_history on 500 commits touching 200 objective files: one pass over the log."""
+    from site_builder.history import read_history
+
+    root = portal.workdir / "history"
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    stream = io.BytesIO()
+    rng = random.Random(1)
+    files, commits = 200, 500
+    targets = {f: [rng.randint(10, 90) for _ in range(5)] for f in range(files)}
+
+    def objective(f: int) -> bytes:
+        krs = "".join(
+            f"  - id: kr-{k}\n    title: Key result {k}\n    metric: m-{f:03d}-{k}\n"
+            f"    baseline: {{date: 2025-10-01, value: 100}}\n    target: {{value: {targets[f][k]}}}\n"
+            for k in range(5))
+        return (f"id: o-{f:03d}\nperiod: fy2026\ntitle: Objective {f}\nowner: Team {f % 17}\n"
+                f"key_results:\n{krs}").encode()
+
+    def blob(path: str, data: bytes) -> bytes:
+        return f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n"
+
+    for n in range(commits):
+        when = 1735700000 + n * 3600
+        if n == 0:
+            changed = range(files)
+            message = b"Publish the objectives"
+        else:
+            changed = rng.sample(range(files), 3)
+            for f in changed:
+                targets[f][rng.randrange(5)] += rng.choice((-2, -1, 1, 2))
+            message = f"Adjust targets (#{n})".encode()
+        stream.write(f"commit refs/heads/main\ncommitter Staff <staff@example.org> {when} +0000\n"
+                     f"data {len(message)}\n".encode() + message + b"\n")
+        for f in changed:
+            stream.write(blob(f"okrs/objectives/o-{f:03d}.yml", objective(f)))
+        stream.write(b"\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=stream.getvalue(), check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)
+    elapsed, history = best_of(repeat, lambda: read_history(root))
+    if not history.available:
+        raise Failed(f"history: unavailable ({history.reason})")
+    print(f"history: {commits} commits touching {files} objective files: {elapsed:.2f} s "
+          f"({len(history.changes)} changes found)", flush=True)
+
+
+# Name -> function(portal, repeat). Later: "fetch".
 BENCHMARKS: dict[str, Callable[[Portal, int], None]] = {
     "validate": bench_validate,
     "site": bench_site,
+    "history": bench_history,
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 
 from site_builder.model import KeyResult, Metric, Objective, Observation, Period, Portal, Settings, target_date
@@ -72,6 +72,9 @@ def compute(portal: Portal, as_of: date) -> Report:
 def objective_status(objective: Objective, portal: Portal, as_of: date) -> ObjectiveStatus:
     settings = portal.settings
     period = settings.period(objective.period)
+    # An ended period keeps the statuses and scores it had when it ended: a
+    # milestone finished after the period does not turn its result around.
+    as_of = min(as_of, period.end + timedelta(days=1))
     results = tuple(
         key_result_status(kr, period, portal.metrics.get(kr.metric), settings, as_of)
         for kr in objective.key_results

@@ -592,6 +592,7 @@ def test_maintain_no_data_left_out_of_objective_progress(portal, cli):
     ("2026-06-30", None, "2026-12-31", "off_track"),          # last day of the period
     ("2026-06-30", None, "2027-01-01", "missed"),             # period ended, never done
     ("2026-06-30", "2027-02-01", "2027-01-15", "missed"),     # period ended; done date after as-of
+    ("2026-06-30", "2027-02-01", "2027-03-01", "missed"),     # done after the period ended: final status stays
 ])
 def test_milestone(portal, cli, due, done, as_of, status):
     krs = one_kr(portal, cli, milestone_kr(due=due, done=done), {}, as_of)
