@@ -135,6 +135,8 @@ def _build(args) -> int:
             _report_problems(Checked(None, exc.problems), "text", sys.stdout)
         print(f"okr-portal build: {exc}", file=sys.stderr)
         return 1
+    for warning in built.history_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if built.warnings:
         print(built.warnings, file=sys.stderr)
     print(f"Built {_count(built.pages, 'page')} into {built.site_dir} "

@@ -32,6 +32,7 @@ class Built:
     generate_seconds: float
     engine_seconds: float
     warnings: str
+    history_warnings: tuple[str, ...] = ()
 
 
 class BuildFailed(Exception):
@@ -51,6 +52,7 @@ class Generated:
     pages: int
     changed: list[str]
     config: Path
+    warnings: tuple[str, ...] = ()  # history revisions that could not be read
 
 
 def generate(root: Path, as_of, site_dir: Path) -> Generated:
@@ -74,7 +76,7 @@ def generate(root: Path, as_of, site_dir: Path) -> Generated:
     changed = write_tree(files, work / "docs")
     config = write_config(engine_config(Path(root), checked.portal.settings, work / "docs", site_dir),
                           work / "mkdocs.yml")
-    return Generated(checked, sum(1 for rel in files if rel.endswith(".md")), changed, config)
+    return Generated(checked, sum(1 for rel in files if rel.endswith(".md")), changed, config, history.warnings)
 
 
 def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs") -> Built:
@@ -101,4 +103,4 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
         shutil.rmtree(staging, ignore_errors=True)
     done = time.perf_counter()
     return Built(site_dir, generated.pages, len(generated.changed), engine_started - started,
-                 done - engine_started, warnings)
+                 done - engine_started, warnings, generated.warnings)

@@ -171,3 +171,13 @@ def test_without_git_history_is_unavailable(portal):
     root = portal({"okrs/objectives/a.yml": OBJECTIVE, "okrs/metrics/wait.csv": WAIT_CSV})
     history = read_history(root)
     assert not history.available and "git" in history.reason
+
+
+def test_build_prints_the_skipped_revision_as_a_warning(repo, cli):
+    repo.commit("Oops", "2026-02-01T09:00:00+00:00",
+                {"okrs/objectives/cy2026/access.yml": OBJECTIVE + "  - id: [unclosed\n"})
+    repo.commit("Fix", "2026-02-02T09:00:00+00:00", {"okrs/objectives/cy2026/access.yml": OBJECTIVE})
+    run = cli(repo.root, "build", "--as-of", "2026-11-24")
+    assert run.code == 0
+    assert "warning: okrs/objectives/cy2026/access.yml: skipped the revision of" in run.err
+    assert "not valid YAML" in run.err
