@@ -167,7 +167,8 @@ def bench_site(portal: Portal, repeat: int) -> None:
     largest = max(pages, key=lambda p: p.stat().st_size)
     total = sum(p.stat().st_size for p in built.site_dir.rglob("*") if p.is_file())
     share = built.generate_seconds / built.engine_seconds
-    print(f"site: {portal.label}, {built.pages} pages: generate {built.generate_seconds:.2f} s, "
+    parts = ", ".join(f"{name} {seconds:.2f}" for name, seconds in (built.generate_parts or {}).items())
+    print(f"site: {portal.label}, {built.pages} pages: generate {built.generate_seconds:.2f} s ({parts}), "
           f"engine {built.engine_seconds:.2f} s (generator = {share:.0%} of engine; target < 15%)", flush=True)
     print(f"site: largest page {largest.stat().st_size / 1024:.1f} KB "
           f"({largest.relative_to(built.site_dir)}; target < 100 KB), total site {total / 1024 / 1024:.1f} MB",

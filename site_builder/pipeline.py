@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Built:
     engine_seconds: float
     warnings: str
     history_warnings: tuple[str, ...] = ()
+    generate_parts: dict = None  # seconds by stage: load, history, compute, render, write
 
 
 class BuildFailed(Exception):
@@ -53,6 +55,7 @@ class Generated:
     changed: list[str]
     config: Path
     warnings: tuple[str, ...] = ()  # history revisions that could not be read
+    seconds: dict = None  # where the time went: load, history, compute, render, write
 
 
 def generate(root: Path, as_of, site_dir: Path) -> Generated:
@@ -65,18 +68,31 @@ def generate(root: Path, as_of, site_dir: Path) -> Generated:
     from site_builder.engine import engine_config, write_config
     from site_builder.render import render_site, write_tree
 
+    from site_builder.history import read_history
+
+    clock = [time.perf_counter()]
+
+    def lap() -> float:
+        clock.append(time.perf_counter())
+        return clock[-1] - clock[-2]
+
     checked = check(root)
     if checked.problems:
         raise BuildFailed("the portal has problems; nothing was built", checked.problems)
-    from site_builder.history import read_history
-
+    seconds = {"load": lap()}
     history = read_history(Path(root))
-    files = render_site(compute(checked.portal, as_of), checked.portal, history=history)
+    seconds["history"] = lap()
+    report = compute(checked.portal, as_of)
+    seconds["compute"] = lap()
+    files = render_site(report, checked.portal, history=history)
+    seconds["render"] = lap()
     work = Path(root) / WORK_DIR
     changed = write_tree(files, work / "docs")
+    seconds["write"] = lap()
     config = write_config(engine_config(Path(root), checked.portal.settings, work / "docs", site_dir),
                           work / "mkdocs.yml")
-    return Generated(checked, sum(1 for rel in files if rel.endswith(".md")), changed, config, history.warnings)
+    return Generated(checked, sum(1 for rel in files if rel.endswith(".md")), changed, config, history.warnings,
+                     seconds)
 
 
 def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs") -> Built:
@@ -103,4 +119,4 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
         shutil.rmtree(staging, ignore_errors=True)
     done = time.perf_counter()
     return Built(site_dir, generated.pages, len(generated.changed), engine_started - started,
-                 done - engine_started, warnings, generated.warnings)
+                 done - engine_started, warnings, generated.warnings, generated.seconds)

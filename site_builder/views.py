@@ -153,13 +153,15 @@ def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
                  if u.date <= ctx.report.as_of]
     facts = _facts(ctx, status, objective.period, fmt)
     original = history_views.original_target(ctx.history, objective.objective.id, status, objective.period)
-    chart, rows = _chart_and_rows(ctx, status, objective, fmt, metric, original)
+    chart, shown = _chart_and_rows(ctx, status, objective, fmt, metric, original)
     heading = ctx.plain(kr.title)
     note = ""
-    if len(rows) > KR_TABLE_ROWS:
-        note = ctx.msg["table_latest"].format(shown=KR_TABLE_ROWS, total=len(rows))
+    if len(shown) > KR_TABLE_ROWS:
+        note = ctx.msg["table_latest"].format(shown=KR_TABLE_ROWS, total=len(shown))
+    # Newest first, and only the rows the table shows are formatted.
+    rows = [(ctx.date(o.date), fmt(o.value)) for o in shown[:-KR_TABLE_ROWS - 1:-1]]
     table = table_html(f"{heading} — {ctx.msg['observations']}", (ctx.msg["date"], ctx.msg["value"]),
-                       rows[:KR_TABLE_ROWS]) if rows else None
+                       rows) if rows else None
     return KeyResultView(
         anchor=f"kr-{kr.id}",
         title=ctx.inline(kr.title),
@@ -249,8 +251,7 @@ def _chart_and_rows(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
                                        target=(end, kr.target.value), original_target=original,
                                        as_of=as_of, fmt=fmt, labels=labels,
                                        title=title, description=description)
-    rows = [(ctx.date(o.date), fmt(o.value)) for o in reversed(shown)]
-    return chart, rows
+    return chart, shown
 
 
 def describe(ctx: Context, status: KeyResultStatus, period: Period, fmt) -> str:
