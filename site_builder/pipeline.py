@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder.compute import compute
+from site_builder.engine import EngineError, engine_config, replace_site, run_engine, write_config
+from site_builder.history import read_history
 from site_builder.load import load_portal
 from site_builder.model import Portal
 from site_builder.problems import Problem, sorted_problems
+from site_builder.render import render_site, write_tree
 from site_builder.validate import validate
 
 
@@ -64,12 +69,6 @@ def generate(root: Path, as_of, site_dir: Path) -> Generated:
     Raises BuildFailed with the portal's problems; writes only docs files whose
     content changed.
     """
-    from site_builder.compute import compute
-    from site_builder.engine import engine_config, write_config
-    from site_builder.render import render_site, write_tree
-
-    from site_builder.history import read_history
-
     clock = [time.perf_counter()]
 
     def lap() -> float:
@@ -97,11 +96,6 @@ def generate(root: Path, as_of, site_dir: Path) -> Generated:
 
 def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs") -> Built:
     """The whole pipeline; the new site replaces site/ only when it is complete."""
-    import shutil
-    import time
-
-    from site_builder.engine import EngineError, replace_site, run_engine
-
     root = Path(root)
     started = time.perf_counter()
     site_dir = Path(site_dir) if site_dir is not None else root / "site"

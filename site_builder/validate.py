@@ -7,7 +7,6 @@ reported", never "check it again".
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Iterator
 
 from site_builder import SCHEMA_VERSION
@@ -103,12 +102,12 @@ def _objective(objective: Objective, portal: Portal) -> Iterator[Problem]:
             yield Problem(objective.locs["period"], f"unknown period '{objective.period}'"
                           f"{did_you_mean(objective.period, known)}; okrs/portal.yml declares: {', '.join(known)}")
     yield from _texts(settings, title=objective.title, owner=objective.owner, description=objective.description)
-    ids = Counter(kr.id for kr in objective.key_results if kr.id is not None)
     seen: set[str] = set()
     for kr in objective.key_results:
-        if kr.id is not None and ids[kr.id] > 1 and kr.id in seen:
+        if kr.id in seen:
             yield Problem(kr.locs["id"], f"key result id '{kr.id}' is used twice in this objective")
-        seen.add(kr.id)
+        if kr.id is not None:
+            seen.add(kr.id)
         yield from _key_result(kr, period, portal)
 
 

@@ -153,7 +153,7 @@ def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
                  if u.date <= ctx.report.as_of]
     facts = _facts(ctx, status, objective.period, fmt)
     original = history_views.original_target(ctx.history, objective.objective.id, status, objective.period)
-    chart, shown = _chart_and_rows(ctx, status, objective, fmt, metric, original)
+    chart, shown = _chart_and_observations(ctx, status, objective, fmt, metric, original)
     heading = ctx.plain(kr.title)
     note = ""
     if len(shown) > KR_TABLE_ROWS:
@@ -226,7 +226,7 @@ def _visible(metric: Metric | None, start: date, end: date, as_of: date) -> list
     return [o for o in metric.observations if o.value is not None and start <= o.date <= last]
 
 
-def _chart_and_rows(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, fmt, metric, original=None):
+def _chart_and_observations(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, fmt, metric, original=None):
     kr, period, as_of = status.key_result, objective.period, ctx.report.as_of
     chart_id = f"chart-{kr.id}"
     title = f"{ctx.msg['chart']}: {ctx.plain(kr.title)}"
