@@ -8,9 +8,7 @@ changed, so a preview server rebuilds only when something did.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import multiprocessing
 import os
@@ -378,14 +376,21 @@ def _metric_indexes(ctx: Context, used: dict) -> dict[str, str]:
 
 def _metric_csv(metric, ctx: Context) -> str:
     """The metric's observations up to the as-of date, as the open-data CSV."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["date", "value", "note"])
-    for obs in metric.observations:
-        if obs.date <= ctx.report.as_of:
-            value = "" if obs.value is None else repr(obs.value).removesuffix(".0")
-            writer.writerow([obs.date.isoformat(), value, obs.note or ""])
-    return out.getvalue()
+    as_of = ctx.report.as_of
+    lines = ["date,value,note"]
+    for day, value, note, _ in metric.observations:  # sorted by date
+        if day > as_of:
+            break
+        number = "" if value is None else repr(value).removesuffix(".0")
+        lines.append(f"{day.isoformat()},{number},{_csv_field(note) if note else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def _csv_field(text: str) -> str:
+    """A note as one CSV field: quoted only when it holds a comma, quote or line break."""
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 # --- writing ------------------------------------------------------------------------

@@ -307,3 +307,29 @@ def test_parallel_rendering_gives_the_same_files(monkeypatch):
     serial = render.render_site(report, checked.portal, workers=1)
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)  # the demo is small: force the workers
     assert render.render_site(report, checked.portal, workers=2) == serial
+
+
+def test_download_csv_round_trips_notes_with_commas_quotes_and_line_breaks(portal, cli):
+    import csv
+    import io
+
+    root = portal({
+        "okrs/objectives/a.yml": """\
+            id: a
+            period: cy2026
+            title: Shorter waits
+            owner: Access team
+            key_results:
+              - id: wait
+                title: Daily wait
+                metric: wait
+                baseline: {date: 2026-01-01, value: 30}
+                target: {value: 20}
+            """,
+        "okrs/metrics/wait.csv": 'date,value,note\n2026-01-01,30,\n2026-02-01,29.5,"a, ""quoted""\nnote"\n'
+                                 "2026-03-01,,outage\n2026-12-01,21,after the as-of date\n",
+    })
+    assert cli(root, "build", "--as-of", "2026-11-24").code == 0
+    rows = list(csv.reader(io.StringIO((root / "site/data/wait.csv").read_text("utf-8"))))
+    assert rows == [["date", "value", "note"], ["2026-01-01", "30", ""],
+                    ["2026-02-01", "29.5", 'a, "quoted"\nnote'], ["2026-03-01", "", "outage"]]
