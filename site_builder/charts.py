@@ -244,8 +244,10 @@ class _Canvas:
     def avoid(self, xy: Sequence[tuple[float, float]]) -> None:
         """Points every few pixels along a drawn line, which labels should rather not cross."""
         cells = self.line_cells
-        cells.update((int(x // CELL), int(y // CELL)) for x, y in xy)
+        cells.update([(int(x // CELL), int(y // CELL)) for x, y in xy])
         for (x0, y0), (x1, y1) in zip(xy, xy[1:]):
+            if abs(x1 - x0) + abs(y1 - y0) < 2 * CELL:
+                continue  # a short segment: its ends' cells cover it (the common case in long series)
             steps = int(math.hypot(x1 - x0, y1 - y0) // 5)
             for i in range(1, steps):  # long segments: points in between too
                 cells.add((int((x0 + (x1 - x0) * i / steps) // CELL), int((y0 + (y1 - y0) * i / steps) // CELL)))
