@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
                       help="compute statuses under A and B as on this date (default: today)")
     diff.set_defaults(run=_diff)
 
+    fetch = commands.add_parser(
+        "fetch", help="refresh metrics' CSV files from their feeds",
+        description="Fetch each metric's feed (csv or json, from an http(s) URL or a file in the portal) and "
+                    "upsert its observations by date into okrs/metrics/<id>.csv. A feed that fails leaves its "
+                    "file as it was; the others still run; the exit status is 1 if any failed.")
+    fetch.add_argument("metrics", nargs="*", metavar="METRIC", help="only these metrics (default: every one with a feed)")
+    fetch.add_argument("--dry-run", action="store_true", help="report what would change without writing")
+    fetch.set_defaults(run=_fetch)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a file kind, for editors")
     schema.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="objective")
     schema.set_defaults(run=_schema)
@@ -160,6 +169,12 @@ def _diff(args) -> int:
         return 2
     sys.stdout.write(report)
     return 0
+
+
+def _fetch(args) -> int:
+    from site_builder.fetch import run_fetch
+
+    return run_fetch(args.root, args.metrics, args.dry_run, sys.stdout, sys.stderr)
 
 
 def _schema(args) -> int:
