@@ -19,9 +19,11 @@ import os
 import re
 import socket
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +35,9 @@ from site_builder.model import Feed, Metric
 TIMEOUT_SECONDS = 30.0  # per network operation; tests lower it
 MAX_ANSWER_BYTES = 20 * 1024 * 1024
 MAX_REVISIONS_SHOWN = 10
+RETRIES = 2  # more tries after the first, on connection errors and HTTP 5xx
+BACKOFF_SECONDS = 1.0  # before the first retry; doubled before each next one
+CONCURRENCY = 8  # feeds fetched at once
 USER_AGENT = "okr-portal-fetch"
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -42,6 +47,10 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
 
 class FeedError(Exception):
     """Why one feed failed; the message is printed after 'metric <id>: '."""
+
+    def __init__(self, message: str, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable  # a dropped connection or a 5xx may work a moment later
 
 
 @dataclass
@@ -128,19 +137,35 @@ def _read_url(url: str, headers: dict[str, str]) -> bytes:
         if 300 <= exc.code < 400:  # a redirect urllib refused (to file:, ftp:, or a loop)
             raise FeedError(f"HTTP {exc.code} from {shown}: a redirect that is not followed "
                             "(only http(s), at most 10)") from None
-        raise FeedError(f"HTTP {exc.code} {exc.reason} from {shown}") from None
+        raise FeedError(f"HTTP {exc.code} {exc.reason} from {shown}", retryable=exc.code >= 500) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise FeedError(f"no answer from {shown} within {TIMEOUT_SECONDS:g} s") from None
-        raise FeedError(f"cannot reach {shown}: {getattr(reason, 'strerror', None) or reason}") from None
+        raise FeedError(f"cannot reach {shown}: {getattr(reason, 'strerror', None) or reason}",
+                        retryable=True) from None
     except (socket.timeout, TimeoutError):
         raise FeedError(f"no answer from {shown} within {TIMEOUT_SECONDS:g} s") from None
     except (OSError, ValueError, http.client.HTTPException) as exc:  # reset, cut short, bad status line…
-        raise FeedError(f"cannot fetch {shown}: {type(exc).__name__}: {exc}") from None
+        raise FeedError(f"cannot fetch {shown}: {type(exc).__name__}: {exc}", retryable=True) from None
     if len(body) > MAX_ANSWER_BYTES:
         raise FeedError(f"the answer from {shown} is larger than the limit of {MAX_ANSWER_BYTES:,} bytes")
     return body
+
+
+def _read_url_with_retries(url: str, headers: dict[str, str]) -> bytes:
+    """_read_url, tried again after a pause on connection errors and 5xx (not on
+    timeouts: a slow source would only be slow again, and a run must end)."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return _read_url(url, headers)
+        except FeedError as exc:
+            if not exc.retryable or attempt == RETRIES:
+                if attempt:
+                    raise FeedError(f"{exc} (tried {attempt + 1} times)") from None
+                raise
+            time.sleep(BACKOFF_SECONDS * 2 ** attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _read_local(root: Path, rel: str) -> bytes:
@@ -164,7 +189,7 @@ def _answer(root: Path, feed: Feed) -> tuple[bytes, tuple[str, ...]]:
     if not url:
         raise FeedError("the feed has no url")
     if "://" in url:
-        return _read_url(url, headers), secrets
+        return _read_url_with_retries(url, headers), secrets
     return _read_local(root, url), secrets
 
 
@@ -466,17 +491,21 @@ def run_fetch(root: Path, names: list[str], dry_run: bool, out, err) -> int:
     meta_problems: dict[str, list] = {}
     for problem in loaded.problems:
         meta_problems.setdefault(problem.loc.path, []).append(problem)
-    for metric in chosen:
+    def one(metric: Metric) -> Result:
         blocking = [p for p in meta_problems.get(metric.meta_path, ())
                     if metric.feed is not None and "has no data file" not in p.message]
         if blocking:
             first = blocking[0]
             where = f"{first.loc.path}:{first.loc.line}" if first.loc.line else first.loc.path
-            result = Result(metric.id, error=redact(f"{where}: {first.message}; fix it first (okr-portal validate)"))
-        else:
-            result = fetch_metric(Path(root), metric, dry_run)
-        print(describe(result, dry_run), file=out, flush=True)
-        failed += result.error is not None
+            return Result(metric.id, error=redact(f"{where}: {first.message}; fix it first (okr-portal validate)"))
+        return fetch_metric(Path(root), metric, dry_run)
+
+    # Feeds are independent (each writes only its own file): fetch several at
+    # once, and report in the order of the metrics, whatever finishes first.
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        for result in pool.map(one, chosen):
+            print(describe(result, dry_run), file=out, flush=True)
+            failed += result.error is not None
     if failed:
         print(f"okr-portal fetch: {failed} of {len(chosen) + unknown} failed", file=err)
     return 1 if failed else 0

@@ -62,6 +62,7 @@ def server():
 def _routes(monkeypatch):
     ROUTES.clear()
     monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 5.0)
+    monkeypatch.setattr(fetch, "BACKOFF_SECONDS", 0.01)
     yield
     ROUTES.clear()
 
@@ -377,3 +378,76 @@ def test_no_portal(cli, tmp_path):
 def test_canonical_values():
     assert [fetch.canonical(v) for v in (30.0, 29.5, -0.0, 1e16, 0.1 + 0.2, 1234567.0)] == \
         ["30", "29.5", "0", "1e+16", "0.30000000000000004", "1234567"]
+
+
+# --- retries and concurrency ---------------------------------------------------------
+
+
+def test_5xx_is_retried_with_backoff_and_then_succeeds(portal, cli, server):
+    calls = []
+
+    def flaky(handler):
+        calls.append(1)
+        return (503, "busy") if len(calls) < 3 else (200, GOOD_CSV)
+
+    route("/flaky.csv", flaky)
+    root = portal(metric_files("flaky", {"type": "csv", "url": f"{server}/flaky.csv"}))
+    run = cli(root, "fetch")
+    assert run.code == 0, run
+    assert len(calls) == 3  # two retries after the first try
+    assert run.out == "metric flaky: 2 added\n"
+
+
+def test_a_failing_source_is_tried_a_bounded_number_of_times(portal, cli, server):
+    calls = []
+
+    def down(handler):
+        calls.append(1)
+        return 500, "down"
+
+    route("/down.csv", down)
+    root = portal(metric_files("down", {"type": "csv", "url": f"{server}/down.csv"}, "date,value\n2026-01-01,1\n"))
+    run = cli(root, "fetch")
+    assert run.code == 1
+    assert len(calls) == 1 + fetch.RETRIES
+    assert run.out.startswith("metric down: HTTP 500") and f"(tried {1 + fetch.RETRIES} times)" in run.out
+    assert (root / "okrs/metrics/down.csv").read_bytes() == b"date,value\n2026-01-01,1\n"
+
+
+def test_4xx_is_not_retried(portal, cli, server):
+    calls = []
+
+    def gone(handler):
+        calls.append(1)
+        return 410, "gone"
+
+    route("/gone.csv", gone)
+    root = portal(metric_files("gone", {"type": "csv", "url": f"{server}/gone.csv"}))
+    assert cli(root, "fetch").code == 1
+    assert len(calls) == 1
+
+
+def test_feeds_are_fetched_concurrently_and_reported_in_metric_order(portal, cli, server):
+    import time as clock
+
+    state = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def slow(handler):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        clock.sleep(0.2)
+        with lock:
+            state["now"] -= 1
+        return 200, GOOD_CSV
+
+    route("/slow.csv", slow)
+    files = {}
+    for n in range(12):
+        files.update(metric_files(f"m{n:02d}", {"type": "csv", "url": f"{server}/slow.csv?{n}"}))
+    root = portal(files)
+    run = cli(root, "fetch")
+    assert run.code == 0, run
+    assert 1 < state["most"] <= fetch.CONCURRENCY  # several at once, never more than the limit
+    assert run.out.splitlines() == [f"metric m{n:02d}: 2 added" for n in range(12)]
