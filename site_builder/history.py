@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 
@@ -81,14 +82,35 @@ class History:
     revised: tuple[RevisedValue, ...] = ()  # oldest first
     warnings: tuple[str, ...] = ()  # revisions skipped because they did not parse
 
+    # Every page asks for its own slice; index once rather than scan per question.
+    @cached_property
+    def _by_objective(self) -> dict[str, list[Change]]:
+        return _group(self.changes, lambda c: c.objective_id)
+
+    @cached_property
+    def _by_key_result(self) -> dict[tuple[str, str | None], list[Change]]:
+        return _group(self.changes, lambda c: (c.objective_id, c.key_result_id))
+
+    @cached_property
+    def _by_metric(self) -> dict[str, list[RevisedValue]]:
+        return _group(self.revised, lambda r: r.metric_id)
+
     def for_objective(self, objective_id: str) -> list[Change]:
-        return [c for c in self.changes if c.objective_id == objective_id]
+        return list(self._by_objective.get(objective_id, ()))
 
     def for_key_result(self, objective_id: str, key_result_id: str) -> list[Change]:
-        return [c for c in self.changes if c.objective_id == objective_id and c.key_result_id == key_result_id]
+        return list(self._by_key_result.get((objective_id, key_result_id), ()))
 
     def for_metric(self, metric_id: str) -> list[RevisedValue]:
-        return [r for r in self.revised if r.metric_id == metric_id]
+        return list(self._by_metric.get(metric_id, ()))
+
+
+def _group(items, key) -> dict:
+    """Items by key, each list in the items' order (oldest first)."""
+    groups: dict = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
 
 
 UNAVAILABLE = History(False, "this portal is not in a git repository")
