@@ -262,24 +262,29 @@ def test_serve_previews_and_reloads_when_okrs_change(tmp_path):
         server.wait(timeout=20)
 
 
+def wait_objective(baseline: float, target: float) -> str:
+    """One objective with one metric key result on the metric 'wait', for bare portals."""
+    return f"""\
+id: a
+period: cy2026
+title: Shorter waits
+owner: Access team
+key_results:
+  - id: wait
+    title: Daily wait
+    metric: wait
+    baseline: {{date: 2026-01-01, value: {baseline}}}
+    target: {{value: {target}}}
+"""
+
+
 def test_long_series_table_is_capped_and_the_csv_holds_every_row(portal, cli):
     from datetime import date, timedelta
 
     start = date(2026, 1, 1)
     rows = "".join(f"{start + timedelta(days=i)},{100 - i * 0.1:.1f}\n" for i in range(150))
     root = portal({
-        "okrs/objectives/a.yml": """\
-            id: a
-            period: cy2026
-            title: Shorter waits
-            owner: Access team
-            key_results:
-              - id: wait
-                title: Daily wait
-                metric: wait
-                baseline: {date: 2026-01-01, value: 100}
-                target: {value: 50}
-            """,
+        "okrs/objectives/a.yml": wait_objective(baseline=100, target=50),
         "okrs/metrics/wait.csv": "date,value\n" + rows,
     })
     assert cli(root, "build", "--as-of", "2026-12-31").code == 0
@@ -314,18 +319,7 @@ def test_download_csv_round_trips_notes_with_commas_quotes_and_line_breaks(porta
     import io
 
     root = portal({
-        "okrs/objectives/a.yml": """\
-            id: a
-            period: cy2026
-            title: Shorter waits
-            owner: Access team
-            key_results:
-              - id: wait
-                title: Daily wait
-                metric: wait
-                baseline: {date: 2026-01-01, value: 30}
-                target: {value: 20}
-            """,
+        "okrs/objectives/a.yml": wait_objective(baseline=30, target=20),
         "okrs/metrics/wait.csv": 'date,value,note\n2026-01-01,30,\n2026-02-01,29.5,"a, ""quoted""\nnote"\n'
                                  "2026-03-01,,outage\n2026-12-01,21,after the as-of date\n",
     })
