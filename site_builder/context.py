@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from site_builder.compute import Report
-from site_builder.formats import format_date, format_value
+from site_builder.formats import format_date, format_month, format_number, format_percent, format_value
 from site_builder.history import UNAVAILABLE, History
 from site_builder.markup import to_html, to_inline_html, to_plain
 from site_builder.model import Metric, Portal
@@ -46,7 +46,17 @@ class Context:
     def fmt(self, metric: Metric | None):
         decimals = metric.decimals if metric else None
         unit = metric.unit if metric else None
-        return lambda value: format_value(value, decimals, unit)
+        lang = self.lang
+        return lambda value: format_value(value, decimals, unit, lang)
+
+    def number(self, value: float) -> str:
+        return format_number(value, None, self.lang)
+
+    def percent(self, ratio: float | None) -> str:
+        return format_percent(ratio, self.lang)
 
     def date(self, day: date) -> str:
         return format_date(day, self.lang)
+
+    def month(self, day: date) -> str:
+        return format_month(day, self.lang)

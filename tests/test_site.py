@@ -71,11 +71,11 @@ def test_objective_page_shows_key_results_with_status_values_and_confidence(demo
     # the owner's last check-in (2026-11-10) says on track. Both are shown.
     kr = objective.split('id="kr-primary-care-wait"', 1)[1].split('id="kr-mental-health-wait"', 1)[0]
     assert re.search(r'okr-badge--off_track">.*?Off track', kr, re.S)
-    assert re.search(r'Owner&#39;s confidence \(2026-11-10\):</span> <span class="okr-badge okr-badge--on_track', kr)
+    assert re.search(r'Owner&#39;s confidence \(Nov 10, 2026\):</span> <span class="okr-badge okr-badge--on_track', kr)
     kr_words = text_of(kr)
-    assert "Baseline 21.0 days (2026-01-01)" in kr_words
-    assert "Target 14.0 days (2026-12-31)" in kr_words
-    assert "Latest value 17.9 days (2026-10-01)" in kr_words
+    assert "Baseline 21.0 days (Jan 1, 2026)" in kr_words
+    assert "Target 14.0 days (Dec 31, 2026)" in kr_words
+    assert "Latest value 17.9 days (Oct 1, 2026)" in kr_words
     assert "44%" in kr_words  # progress 3.1 / 7
     assert "We expect Northshore to bring the wait under 15 days by December." in kr_words
 
@@ -94,7 +94,7 @@ def test_charts_have_text_alternatives_and_data_tables(demo_site):
         assert css_class in svg
     # The numbers behind the chart, newest first: October 2026 is 17.9 days.
     table = re.search(r"<table class=\"okr-table.*?</table>", kr, re.S).group(0)
-    assert re.search(r"<th scope=\"row\">2026-10-01</th><td>17.9 days</td>", table)
+    assert re.search(r"<th scope=\"row\">Oct 1, 2026</th><td>17.9 days</td>", table)
     assert table.count("<tr>") == 1 + 10  # header + Jan..Oct 2026 within the baseline..as-of window
 
 
@@ -102,7 +102,7 @@ def test_metric_page_has_series_table_source_and_download(demo_site):
     metric = page(demo_site, "metrics/wait-new-primary-care")
     words = text_of(metric)
     assert "New-patient wait, primary care" in words
-    assert "Last updated 2026-10-01" in words
+    assert "Last updated Oct 1, 2026" in words
     assert "Illustrative data — Harbor Valley Veterans Care Network" in words
     assert "Average number of days" in words
     assert 'class="okr-chart okr-chart--series' in metric
@@ -290,14 +290,14 @@ def test_long_series_table_is_capped_and_the_csv_holds_every_row(portal, cli):
     assert cli(root, "build", "--as-of", "2026-12-31").code == 0
     metric = page(root, "metrics/wait")
     assert metric.count('<th scope="row">') == 120
-    assert '<th scope="row">2026-05-30</th>' in metric  # the newest row first: day 150
+    assert '<th scope="row">May 30, 2026</th>' in metric  # the newest row first: day 150
     assert "The latest 120 of 150 rows" in text_of(metric)
     assert len((root / "site/data/wait.csv").read_text().splitlines()) == 1 + 150
     objective = page(root, "objectives/a")
     assert objective.count('<th scope="row">') == 24
     assert "The latest 24 of 150 observations" in text_of(objective)
     index = (root / "site/search/search_index.json").read_text("utf-8")
-    assert "2026-02-15" in metric and "2026-02-15" not in index  # tables stay out of the search index
+    assert "Feb 15, 2026" in metric and "Feb 15, 2026" not in index  # tables stay out of the search index
 
 
 def test_parallel_rendering_gives_the_same_files(monkeypatch):
