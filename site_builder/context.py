@@ -32,10 +32,27 @@ class Context:
         return "" if text is None else text.get(self.lang, self.default_lang)
 
     def html(self, text: Text | None) -> Markup:
-        return Markup("") if text is None else to_html(self.text(text))
+        """Markdown made safe HTML; a fallback translation says which language it is in."""
+        if text is None:
+            return Markup("")
+        source, other_lang = text.resolve(self.lang, self.default_lang)
+        rendered = to_html(source)
+        if other_lang is None:
+            return rendered
+        return Markup('<div lang="{}">{}</div>').format(other_lang, rendered)
 
     def inline(self, text: Text | None) -> Markup:
-        return Markup("") if text is None else to_inline_html(self.text(text))
+        if text is None:
+            return Markup("")
+        source, other_lang = text.resolve(self.lang, self.default_lang)
+        rendered = to_inline_html(source)
+        if other_lang is None:
+            return rendered
+        return Markup('<span lang="{}">{}</span>').format(other_lang, rendered)
+
+    def lang_of(self, text: Text | None) -> str | None:
+        """The language ``text`` shows in when it is not this page's (a fallback), else None."""
+        return None if text is None else text.resolve(self.lang, self.default_lang)[1]
 
     def plain(self, text: Text | None) -> str:
         return "" if text is None else to_plain(self.text(text))

@@ -65,10 +65,13 @@ def _front_matter(title: str, description: str = "", hide: tuple[str, ...] = ())
     return "\n".join(lines + ["---", "", ""])
 
 
-def _page(template: str, page_title: str, page_description: str = "", hide: tuple[str, ...] = (), **values) -> str:
+def _page(template: str, page_title: str, page_description: str = "", hide: tuple[str, ...] = (),
+          title_lang: str | None = None, **values) -> str:
     # The title is a Markdown heading, so it opens the table of contents and
     # Material's skip link lands on it; escaped for Markdown and HTML alike.
-    body = _env.get_template(template).render(title_md=md_escape(page_title), **values)
+    # A title shown in the default language for want of a translation says so.
+    title_attrs = Markup(f' lang="{title_lang}"') if title_lang else ""
+    body = _env.get_template(template).render(title_md=md_escape(page_title), title_attrs=title_attrs, **values)
     return _front_matter(page_title, page_description, hide) + body
 
 
@@ -185,10 +188,11 @@ def _home(ctx: Context) -> dict[str, str]:
     more = None
     if len(objectives) > PAGE_SIZE:
         more = Link(urls.relative(doc, urls.period_doc(period.id, 2)),
-                    f"{msg['next']}: {msg['page']} 2 ({len(objectives)} {msg['more_objectives']})")
+                    f"{msg['next']}: {msg['page_n'].format(n=2)} ({msg['more_objectives'].format(count=len(objectives))})")
     periods = [Link(urls.relative(doc, urls.period_doc(p.id)), ctx.inline(p.title)) for p in settings.periods]
     body = _page(
         "home.md.j2", ctx.plain(settings.title), ctx.plain(settings.description), hide=("navigation", "toc"),
+        title_lang=ctx.lang_of(settings.title),
         msg=msg, title=ctx.inline(settings.title), organization=ctx.inline(settings.organization),
         description=ctx.html(settings.description), contact=ctx.html(settings.contact),
         period={"title_md": md_escape(ctx.plain(period.title)), "dates": _dates(ctx, period)},
@@ -216,6 +220,7 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
     owner_text = ctx.plain(objective.owner)
     return _page(
         "objective.md.j2", ctx.plain(objective.title), ctx.plain(objective.description),
+        title_lang=ctx.lang_of(objective.title),
         msg=msg, title=ctx.inline(objective.title), badge=views.badge(ctx, status.status),
         progress=views.format_percent(status.progress),
         progress_value=round(max(0.0, min(1.0, status.progress or 0.0)) * 100, 1),
@@ -236,7 +241,7 @@ def _objective_lists(ctx: Context, title: str, objectives: list[ObjectiveStatus]
                      intro: str = "", counts: bool = False) -> dict[str, str]:
     files = {}
     for n, (doc, chunk, pagination) in enumerate(_paginate(objectives, doc_for_page), 1):
-        page_title = title if n == 1 else f"{title} ({ctx.msg['page']} {n})"
+        page_title = title if n == 1 else f"{title} ({ctx.msg['page_n'].format(n=n)})"
         files[doc] = _page(
             "objective_list.md.j2", page_title, intro, hide=("toc",), msg=ctx.msg, title=page_title, intro=intro,
             counts=views.status_counts(ctx, objectives) if counts else None,
@@ -255,7 +260,7 @@ def _link_list(ctx: Context, folder: str, title: str, items: list[dict], intro: 
     """An index of links, LINKS_PER_PAGE a page; ``items`` name their target by docs path."""
     files = {}
     for n, (doc, chunk, pagination) in enumerate(_paginate(items, _index_doc(folder), LINKS_PER_PAGE), 1):
-        page_title = title if n == 1 else f"{title} ({ctx.msg['page']} {n})"
+        page_title = title if n == 1 else f"{title} ({ctx.msg['page_n'].format(n=n)})"
         links = ([first] if first and n == 1 else []) + chunk
         files[doc] = _page(
             "link_list.md.j2", page_title, intro, hide=("toc",), msg=ctx.msg, title=page_title, intro=intro,
@@ -350,6 +355,7 @@ def _metric_page(ctx: Context, metric_id: str, used_by: list) -> dict[str, str]:
     view = views.metric_view(ctx, metric, used_by, doc)
     return {
         doc: _page("metric.md.j2", view.plain_title, ctx.plain(metric.methodology), msg=ctx.msg,
+                   title_lang=ctx.lang_of(metric.title),
                    metric=view, metrics_link=urls.relative(doc, "metrics/index.md")),
         urls.metric_csv(metric_id): _metric_csv(metric, ctx),
     }

@@ -33,14 +33,21 @@ class Text:
 
     def get(self, lang: str, default_lang: str) -> str:
         """The text in ``lang``, falling back to the portal's default language."""
+        return self.resolve(lang, default_lang)[0]
+
+    def resolve(self, lang: str, default_lang: str) -> tuple[str, str | None]:
+        """The text in ``lang`` and, when it is a fallback, the language it is really in."""
         if self.plain_text is not None:
-            return self.plain_text
-        by_lang = {code: text for code, text, _ in self.translations}
-        if lang in by_lang:
-            return by_lang[lang]
-        if default_lang in by_lang:
-            return by_lang[default_lang]
-        return self.translations[0][1]
+            return self.plain_text, None
+        fallback = None
+        for code, text, _ in self.translations:
+            if code == lang:
+                return text, None
+            if code == default_lang:
+                fallback = (text, code)
+        if fallback is not None:
+            return fallback
+        return self.translations[0][1], self.translations[0][0]
 
     def is_translated(self, lang: str) -> bool:
         """Whether the text exists in ``lang`` itself rather than by fallback."""
