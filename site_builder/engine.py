@@ -17,6 +17,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from site_builder.formats import language_name
 from site_builder.messages import messages
 from site_builder.model import Settings
 from site_builder.markup import to_plain
@@ -33,14 +34,15 @@ def defaults_dir() -> Path:
     return Path(str(resources.files("site_builder") / "defaults"))
 
 
-def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path) -> dict:
+def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path, lang: str | None = None) -> dict:
     """The configuration the engine runs with: the portal's mkdocs.yml (or ours), plus
-    what okr-portal decides itself: where the docs and the site are, and the navigation."""
+    what okr-portal decides itself: where the docs and the site are, the navigation,
+    and the language (each language is a site of its own, the others under /<lang>/)."""
     root = root.resolve()
     own_config = root / "mkdocs.yml"
     base_config = own_config if own_config.is_file() else defaults_dir() / "mkdocs.yml"
     theme_dir = root / "theme" if (root / "theme").is_dir() else defaults_dir() / "theme"
-    lang = settings.default_language
+    lang = lang or settings.default_language
     msg = messages(lang)
     config = {
         "INHERIT": str(base_config.resolve()),
@@ -65,13 +67,47 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
         "not_in_nav": "/objectives/\n/periods/*/\n/periods/*.md\n/metrics/*.md\n/owners/*\n/tags/*\n/changes/*\n/data/*\n",
     }
     if settings.base_url:
-        config["site_url"] = settings.base_url
+        config["site_url"] = settings.base_url.rstrip("/") + "/" + language_path(settings, lang)
+    if len(settings.languages) > 1:
+        config["extra"] = {"alternate": alternates(settings, lang)}
     return config
 
 
+def language_path(settings: Settings, lang: str) -> str:
+    """Where a language's site lives, relative to the root site: '' or 'zh-TW/'."""
+    return "" if lang == settings.default_language else f"{lang}/"
+
+
+def alternates(settings: Settings, lang: str) -> list[dict]:
+    """Material's language switcher, one entry per language.
+
+    ``link`` is relative to the root of *this* language's site, so the theme can
+    point at the same page in the other language (Material itself links to the
+    other site's home); ``url`` is absolute when the portal has a base_url, as
+    hreflang links should be.
+    """
+    up = "" if lang == settings.default_language else "../"
+    out = []
+    for other in settings.languages:
+        entry = {"name": language_name(other), "lang": other, "link": up + language_path(settings, other)}
+        if settings.base_url:
+            entry["url"] = settings.base_url.rstrip("/") + "/" + language_path(settings, other)
+        out.append(entry)
+    return out
+
+
 def _material_language(lang: str) -> str:
-    # Material names its translations in lowercase (zh-tw); English is the fallback.
-    return lang.lower() if lang.lower() in ("en", "zh-tw", "zh", "fr", "de", "es", "ja", "ko") else "en"
+    """Material's own name for a language's translation (zh-TW, pt-BR, de), else English."""
+    try:
+        import material
+
+        available = {f.stem for f in (Path(material.__file__).parent / "templates/partials/languages").glob("*.html")}
+    except ImportError:  # another engine: it reads theme.language its own way
+        return lang
+    for candidate in (lang, lang.lower(), lang.split("-")[0].lower()):
+        if candidate in available:
+            return candidate
+    return "en"
 
 
 def write_config(config: dict, path: Path) -> Path:
@@ -81,16 +117,34 @@ def write_config(config: dict, path: Path) -> Path:
     return path
 
 
+def _command(config_file: Path, engine: str) -> list[str]:
+    return [sys.executable, "-m", ENGINES[engine], "build", "--config-file", str(config_file)]
+
+
+# Material prints a banner about MkDocs 2 on every build; it is not the portal's concern.
+_ENV = {"PYTHONWARNINGS": "ignore", "NO_MKDOCS_2_WARNING": "1"}
+
+
 def run_engine(config_file: Path, engine: str = "mkdocs") -> str:
     """Run ``<engine> build``; returns its warnings, raises EngineError on failure."""
-    command = [sys.executable, "-m", ENGINES[engine], "build", "--config-file", str(config_file)]
-    # Material prints a banner about MkDocs 2 on every build; it is not the portal's concern.
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
-    output = (result.stdout + result.stderr).strip()
-    if result.returncode != 0:
-        raise EngineError(output or f"{engine} build exited with status {result.returncode}")
-    return "\n".join(line for line in output.splitlines() if line.startswith(("WARNING", "ERROR")))
+    return run_engines([config_file], engine)
+
+
+def run_engines(config_files: list[Path], engine: str = "mkdocs") -> str:
+    """Run one ``<engine> build`` per config at the same time (one per language).
+
+    Returns their warnings; raises EngineError when any failed, once all ended.
+    """
+    env = {**os.environ, **_ENV}
+    running = [subprocess.Popen(_command(c, engine), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, env=env) for c in config_files]
+    outputs = [(process, process.communicate()[0].strip()) for process in running]
+    failed = [output or f"{engine} build exited with status {process.returncode}"
+              for process, output in outputs if process.returncode != 0]
+    if failed:  # the languages share a config, so they often fail alike: say it once
+        raise EngineError("\n".join(dict.fromkeys(failed)))
+    return "\n".join(line for _, output in outputs for line in output.splitlines()
+                     if line.startswith(("WARNING", "ERROR")))
 
 
 def replace_site(new_site: Path, site_dir: Path) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.compute import compute
-from site_builder.engine import EngineError, engine_config, replace_site, run_engine, write_config
+from site_builder.engine import EngineError, engine_config, replace_site, run_engines, write_config
 from site_builder.history import read_history
 from site_builder.load import load_portal
 from site_builder.model import Portal
@@ -61,6 +61,7 @@ class Generated:
     config: Path
     warnings: tuple[str, ...] = ()  # history revisions that could not be read
     seconds: dict = None  # where the time went: load, history, compute, render, write
+    configs: dict = None  # the engine config of each language, the default language's first
 
 
 def generate(root: Path, as_of, site_dir: Path) -> Generated:
@@ -83,15 +84,32 @@ def generate(root: Path, as_of, site_dir: Path) -> Generated:
     seconds["history"] = lap()
     report = compute(checked.portal, as_of)
     seconds["compute"] = lap()
-    files = render_site(report, checked.portal, history=history)
-    seconds["render"] = lap()
+    settings = checked.portal.settings
     work = Path(root) / WORK_DIR
-    changed = write_tree(files, work / "docs")
-    seconds["write"] = lap()
-    config = write_config(engine_config(Path(root), checked.portal.settings, work / "docs", site_dir),
-                          work / "mkdocs.yml")
-    return Generated(checked, sum(1 for rel in files if rel.endswith(".md")), changed, config, history.warnings,
-                     seconds)
+    pages, changed, configs = 0, [], {}
+    seconds["render"] = seconds["write"] = 0.0
+    for lang in settings.languages:
+        files = render_site(report, checked.portal, lang, history=history)
+        seconds["render"] += lap()
+        lang_work = work if lang == settings.default_language else work / f"lang-{lang}"
+        lang_site = site_dir if lang == settings.default_language else language_staging(site_dir, lang)
+        prefix = "" if lang == settings.default_language else f"{lang}/"
+        changed += [prefix + rel for rel in write_tree(files, lang_work / "docs")]
+        configs[lang] = write_config(engine_config(Path(root), settings, lang_work / "docs", lang_site, lang),
+                                     lang_work / "mkdocs.yml")
+        pages += sum(1 for rel in files if rel.endswith(".md"))
+        seconds["write"] += lap()
+    return Generated(checked, pages, changed, configs[settings.default_language], history.warnings, seconds,
+                     configs)
+
+
+def language_staging(site_dir: Path, lang: str) -> Path:
+    """Where a language other than the default is built, before it moves under site/<lang>/.
+
+    Beside the default language's folder, not in it: each engine run empties its
+    own output folder first, and the runs go at the same time.
+    """
+    return site_dir.with_name(f"{site_dir.name}.{lang}")
 
 
 def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs") -> Built:
@@ -100,17 +118,23 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
     started = time.perf_counter()
     site_dir = Path(site_dir) if site_dir is not None else root / "site"
     staging = site_dir.with_name(f".{site_dir.name}.new")
-    if staging.exists():
-        shutil.rmtree(staging)
+    # A build that was killed leaves its staging folders behind: start afresh.
+    for folder in [staging, *staging.parent.glob(f"{staging.name}.*")]:
+        if folder.exists():
+            shutil.rmtree(folder)
     generated = generate(root, as_of, staging)
     engine_started = time.perf_counter()
     try:
-        warnings = run_engine(generated.config, engine)
+        warnings = run_engines(list(generated.configs.values()), engine)
+        settings = generated.checked.portal.settings
+        for lang in settings.languages[1:]:
+            language_staging(staging, lang).rename(staging / lang)
         replace_site(staging, site_dir)
     except EngineError as exc:
         raise BuildFailed(f"{engine} build failed; {site_dir} is unchanged:\n{exc}") from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        for folder in [staging, *(language_staging(staging, lang) for lang in generated.configs)]:
+            shutil.rmtree(folder, ignore_errors=True)
     done = time.perf_counter()
     return Built(site_dir, generated.pages, len(generated.changed), engine_started - started,
                  done - engine_started, warnings, generated.warnings, generated.seconds)

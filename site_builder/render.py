@@ -13,8 +13,12 @@ import json
 import multiprocessing
 import os
 import re
+from bisect import bisect_right
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -29,6 +33,7 @@ from site_builder import history_views
 from site_builder.context import Context
 from site_builder.feed import atom_feed
 from site_builder.history import UNAVAILABLE, History
+from site_builder.markup import to_plain
 from site_builder.views import Link
 
 PAGE_SIZE = 24  # objectives per list page: no page grows with the portal
@@ -213,7 +218,9 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
     krs = []
     for kr in status.key_results:
         view = views.key_result_view(ctx, kr, status, doc)
-        krs.append({**view.__dict__, "heading_md": md_escape(view.heading)})
+        title_lang = ctx.lang_of(kr.key_result.title)
+        krs.append({**view.__dict__, "heading_md": md_escape(view.heading),
+                    "heading_attrs": Markup(f' lang="{title_lang}"') if title_lang else ""})
     metric_ids = sorted({kr.key_result.metric for kr in status.key_results if kr.key_result.metric})
     downloads = [Link(urls.relative(doc, urls.metric_csv(m)), ctx.plain(ctx.portal.metrics[m].title) or m)
                  for m in metric_ids]
@@ -224,7 +231,7 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
         msg=msg, title=ctx.inline(objective.title), badge=views.badge(ctx, status.status),
         progress=views.format_percent(status.progress),
         progress_value=round(max(0.0, min(1.0, status.progress or 0.0)) * 100, 1),
-        owner_link=Link(urls.relative(doc, urls.owner_doc(urls.slug(owner_text))), ctx.inline(objective.owner)),
+        owner_link=Link(urls.relative(doc, urls.owner_doc(_owner_slug(ctx, objective))), ctx.inline(objective.owner)),
         period_link=Link(urls.relative(doc, urls.period_doc(status.period.id)), ctx.inline(status.period.title)),
         period_dates=_dates(ctx, status.period),
         tags=[Link(urls.relative(doc, urls.tag_doc(t)), t) for t in objective.tags],
@@ -297,10 +304,14 @@ def _group(ctx: Context, key) -> dict[str, tuple[str, list[ObjectiveStatus]]]:
     return dict(sorted(groups.items(), key=lambda item: item[1][0].lower()))
 
 
+def _owner_slug(ctx: Context, objective) -> str:
+    """From the owner in the default language: an owner's page has the same path in every language."""
+    return urls.slug(to_plain(objective.owner.get(ctx.default_lang, ctx.default_lang)))
+
+
 def _owners(ctx: Context) -> dict[str, str]:
     def owner(status):
-        text = ctx.plain(status.objective.owner)
-        return [(urls.slug(text), text)]
+        return [(_owner_slug(ctx, status.objective), ctx.plain(status.objective.owner))]
 
     return _index(ctx, "owners", ctx.msg["owners"], _group(ctx, owner), urls.owner_doc)
 
@@ -382,14 +393,19 @@ def _metric_indexes(ctx: Context, used: dict) -> dict[str, str]:
 
 def _metric_csv(metric, ctx: Context) -> str:
     """The metric's observations up to the as-of date, as the open-data CSV."""
-    as_of = ctx.report.as_of
-    lines = ["date,value,note"]
-    for day, value, note, _ in metric.observations:  # sorted by date
-        if day > as_of:
-            break
-        number = "" if value is None else repr(value).removesuffix(".0")
-        lines.append(f"{day.isoformat()},{number},{_csv_field(note) if note else ''}")
-    return "\n".join(lines) + "\n"
+    # Column by column, with C-level passes: a large portal has hundreds of thousands of rows.
+    observations = metric.observations  # sorted by date
+    shown = observations[:bisect_right(observations, ctx.report.as_of, key=_date_of)]
+    if not shown:
+        return "date,value,note\n"
+    days, values, notes, _ = zip(*shown)
+    # repr(value) without a trailing ".0", and None as an empty field (no repr has "\n" or "None").
+    numbers = ("\n".join(map(repr, values)) + "\n").replace(".0\n", "\n").replace("None\n", "\n").split("\n")
+    notes = [_csv_field(note) if note else "" for note in notes] if any(notes) else repeat("")
+    return "date,value,note\n" + "\n".join(map(",".join, zip(map(date.isoformat, days), numbers, notes))) + "\n"
+
+
+_date_of = attrgetter("date")
 
 
 def _csv_field(text: str) -> str:

@@ -1,0 +1,206 @@
+"""One site per language: the catalog, formats, the language sites and their switcher."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from site_builder.formats import format_date, format_month, format_number, format_value, language_name
+from site_builder.messages import MESSAGES, messages
+from test_site import AS_OF, page, text_of
+
+PACKAGE = REPO / "site_builder"
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+# --- the catalog --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", sorted(set(MESSAGES) - {"en"}))
+def test_every_message_has_a_translation_with_the_same_placeholders(lang):
+    english, other = MESSAGES["en"], MESSAGES[lang]
+    assert sorted(set(english) - set(other)) == [], f"{lang} lacks these messages"
+    assert sorted(set(other) - set(english)) == [], f"{lang} has messages English does not"
+    for key, text in other.items():
+        assert text.strip(), f"{lang} {key} is empty"
+        assert _placeholders(text) == _placeholders(english[key]), f"{lang} {key}: placeholders differ"
+
+
+def test_zh_tw_messages_are_chinese():
+    untranslated = [key for key, text in MESSAGES["zh-TW"].items()
+                    if not re.search(r"[\u4e00-\u9fff]", text)]
+    assert untranslated == []
+
+
+def _keys_used_in_code() -> set[str]:
+    """Message keys named literally in the package: msg["key"], msg.key, msg['key']."""
+    used = set()
+    for path in [*PACKAGE.glob("*.py"), *PACKAGE.glob("templates/*.j2")]:
+        source = path.read_text("utf-8")
+        used |= set(re.findall(r"""\bmsg\[["']([a-z_.]+)["']\]""", source))
+        if path.suffix == ".j2":
+            used |= set(re.findall(r"\bmsg\.([a-z_]+)\b", source))
+    return used
+
+
+def test_every_message_the_code_names_is_in_the_catalog():
+    used = _keys_used_in_code()
+    assert len(used) > 40  # the scan finds the code's messages
+    assert sorted(used - set(MESSAGES["en"])) == []
+
+
+def test_a_language_without_a_catalog_falls_back_to_english():
+    assert messages("xx")["status.on_track"] == "On track"
+    assert messages("zh-TW")["status.on_track"] == "進度正常"
+
+
+# --- formats ------------------------------------------------------------------------
+
+
+def test_dates_are_written_as_each_language_writes_them():
+    day = date(2026, 6, 30)
+    assert format_date(day, "en") == "Jun 30, 2026"
+    assert format_date(day, "zh-TW") == "2026年6月30日"
+    assert format_month(day, "zh-TW") == "2026年6月"
+    assert format_date(day, "not-a-language") == "Jun 30, 2026"
+
+
+def test_numbers_use_the_languages_separators():
+    assert format_number(1234.5, 1, "en") == "1,234.5"
+    assert format_number(1234.5, 1, "zh-TW") == "1,234.5"
+    assert format_number(1234.5, 1, "de") == "1.234,5"
+    assert format_value(89.14, 1, "%", "fr") == "89,1%"
+    assert language_name("zh-TW").startswith("中文")
+    assert language_name("en") == "English"
+
+
+# --- the demo's two sites -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    from test_site import copy_demo
+    from site_builder.cli import main
+
+    root = copy_demo(tmp_path_factory.mktemp("demo-i18n"))
+    assert main(["-C", str(root), "build", "--as-of", AS_OF]) == 0
+    return root
+
+
+def test_each_language_is_a_site_of_its_own(demo_site):
+    english, chinese = page(demo_site, ""), page(demo_site, "zh-TW")
+    assert '<html lang="en"' in english and '<html lang="zh-TW"' in chinese
+    assert "進度落後" in text_of(chinese) and "進度落後" not in text_of(english)
+    assert "Off track" in text_of(english) and "Off track" not in text_of(chinese)
+    # The same figures, written for the language.
+    assert "2026年11月24日" in text_of(chinese) and "Nov 24, 2026" in text_of(english)
+    objective = page(demo_site, "zh-TW/objectives/veteran-access")
+    assert "資料截至" in text_of(objective)
+
+
+def test_the_switcher_and_hreflang_point_at_the_same_page_in_each_language(demo_site):
+    objective = page(demo_site, "zh-TW/objectives/veteran-access")
+    switcher = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"[^>]*class="md-select__link"', objective)
+    assert switcher == [("../../../objectives/veteran-access/", "en"),
+                        ("../../../zh-TW/objectives/veteran-access/", "zh-TW")]
+    hreflang = dict((lang, href) for lang, href in
+                    re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', objective))
+    assert hreflang == {"en": "https://okrs.example.org/objectives/veteran-access/",
+                        "zh-TW": "https://okrs.example.org/zh-TW/objectives/veteran-access/"}
+    english = page(demo_site, "objectives/veteran-access")
+    assert '<a href="../../zh-TW/objectives/veteran-access/" hreflang="zh-TW"' in english
+
+
+def test_every_page_exists_in_every_language(demo_site):
+    site = demo_site / "site"
+    english = {p.relative_to(site) for p in site.rglob("index.html") if p.relative_to(site).parts[0] != "zh-TW"}
+    chinese = {p.relative_to(site / "zh-TW") for p in (site / "zh-TW").rglob("index.html")}
+    assert len(english) > 30 and english == chinese
+
+
+def test_search_is_per_language_and_chinese_is_segmented(demo_site):
+    site = demo_site / "site"
+    english = json.loads((site / "search/search_index.json").read_text("utf-8"))
+    chinese = json.loads((site / "zh-TW/search/search_index.json").read_text("utf-8"))
+    english_text = " ".join(d["title"] + d["text"] for d in english["docs"])
+    chinese_text = " ".join(d["title"] + d["text"] for d in chinese["docs"])
+    assert not re.search(r"[\u4e00-\u9fff]{2}", english_text)
+    # jieba splits Chinese into words with zero-width spaces, which the index's
+    # separator then splits on: a word inside a sentence can be found.
+    assert "\u200b" in chinese_text
+    assert "\u200b" in chinese["config"]["separator"] or "u200b" in chinese["config"]["separator"]
+    assert all(d["location"].startswith(("", "objectives", "metrics")) for d in chinese["docs"])
+
+
+def test_the_open_data_is_the_same_in_both_languages(demo_site):
+    site = demo_site / "site"
+    assert (site / "api/okrs.json").read_bytes() == (site / "zh-TW/api/okrs.json").read_bytes()
+
+
+# --- fallbacks ----------------------------------------------------------------------
+
+
+OBJECTIVE = """\
+    id: wait
+    title: {en: Shorter waits, zh-TW: 縮短候診時間}
+    description: {en: "Only in **English**."}
+    owner: {en: Chief Operating Officer, zh-TW: 營運長}
+    period: cy2026
+    key_results:
+      - id: wait
+        title: {en: New-patient wait}
+        type: metric
+        metric: wait
+        baseline: {value: 30, date: 2026-01-01}
+        target: {value: 20, date: 2026-12-31}
+"""
+
+
+def test_an_untranslated_text_is_shown_in_the_default_language_and_says_so(portal, cli):
+    root = portal({
+        "okrs/objectives/wait.yml": OBJECTIVE,
+        "okrs/metrics/wait.yml": "title: {en: New-patient wait, zh-TW: 新病人候診}\nunit: days\n",
+        "okrs/metrics/wait.csv": "date,value\n2026-01-01,30\n2026-03-01,27\n",
+    })
+    assert cli(root, "build", "--as-of", "2026-06-30").code == 0
+    chinese = page(root, "zh-TW/objectives/wait")
+    assert re.search(r'<div lang="en"><p>Only in <strong>English</strong>.</p>\s*</div>', chinese)
+    assert re.search(r'<h3 id="kr-wait" lang="en">New-patient wait', chinese)
+    assert "縮短候診時間" in chinese and '<span lang="en">縮短' not in chinese
+    english = page(root, "objectives/wait")
+    assert 'lang="en"><p>Only' not in english and '<span lang="en">' not in english
+    # Owner pages keep one path across languages, named from the default language.
+    assert (root / "site/owners").is_dir()
+    assert sorted(p.name for p in (root / "site/owners").iterdir()) == \
+        sorted(p.name for p in (root / "site/zh-TW/owners").iterdir())
+
+
+def test_an_untranslated_title_marks_the_heading(portal, cli):
+    root = portal({
+        "okrs/objectives/wait.yml": OBJECTIVE.replace("{en: Shorter waits, zh-TW: 縮短候診時間}", "{en: Shorter waits}"),
+        "okrs/metrics/wait.csv": "date,value\n2026-01-01,30\n",
+    })
+    assert cli(root, "build", "--as-of", "2026-06-30").code == 0
+    assert re.search(r'<h1 id="top" lang="en">Shorter waits', page(root, "zh-TW/objectives/wait"))
+    assert '<h1 id="top">Shorter waits' in page(root, "objectives/wait")
+
+
+def test_a_single_language_portal_has_one_site_and_no_switcher(portal, cli):
+    single = OBJECTIVE.replace("{en: Shorter waits, zh-TW: 縮短候診時間}", "Shorter waits").replace(
+        "{en: Chief Operating Officer, zh-TW: 營運長}", "Chief Operating Officer")
+    root = portal({"okrs/objectives/wait.yml": single, "okrs/metrics/wait.csv": "date,value\n2026-01-01,30\n"},
+                  portal_yml="schema: 1\ntitle: T\norganization: O\nperiods:\n"
+                             "  - {id: cy2026, title: Y, start: 2026-01-01, end: 2026-12-31}\n")
+    assert cli(root, "build", "--as-of", "2026-06-30").code == 0
+    home = page(root, "")
+    assert "md-select__link" not in home and 'hreflang' not in home
+    assert not any(p.name.startswith("zh") for p in (root / "site").iterdir())
