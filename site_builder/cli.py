@@ -11,6 +11,7 @@ from pathlib import Path
 from site_builder import __version__
 from site_builder.api import okrs_json
 from site_builder.compute import compute
+from site_builder.engine import ENGINES
 from site_builder.pipeline import BuildFailed, Checked, build, check
 from site_builder.problems import format_problem
 from site_builder.schema import SCHEMAS
@@ -50,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="build the site as on this date (default: today)")
     build.add_argument("--site-dir", type=Path, default=None, metavar="DIR",
                        help="where the site goes (default: site/ in the portal)")
+    build.add_argument("--engine", choices=sorted(ENGINES), default="mkdocs",
+                       help="the site engine that turns the generated docs into the site (default: mkdocs; "
+                            "properdocs is the maintained MkDocs fork)")
     build.set_defaults(run=_build)
 
     serve = commands.add_parser("serve", help="live preview while editing; reloads when okrs/ changes")
@@ -138,7 +142,7 @@ def _status(args) -> int:
 
 def _build(args) -> int:
     try:
-        built = build(args.root, args.as_of or date.today(), site_dir=args.site_dir)
+        built = build(args.root, args.as_of or date.today(), site_dir=args.site_dir, engine=args.engine)
     except BuildFailed as exc:
         if exc.problems:
             _report_problems(Checked(None, exc.problems), "text", sys.stdout)

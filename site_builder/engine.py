@@ -9,6 +9,7 @@ is built into a temporary folder and only replaces site/ once it is complete.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 import os
 import shutil
@@ -22,7 +23,9 @@ from site_builder.messages import messages
 from site_builder.model import Settings
 from site_builder.markup import to_plain
 
-ENGINES = {"mkdocs": "mkdocs"}
+# Engines that read mkdocs.yml and Material's theme: the Python module each runs as.
+ENGINES = {"mkdocs": "mkdocs", "properdocs": "properdocs"}
+_INSTALL = {"properdocs": "pip install 'okr-portal[properdocs]'"}
 
 
 class EngineError(Exception):
@@ -135,6 +138,8 @@ def run_engines(config_files: list[Path], engine: str = "mkdocs") -> str:
 
     Returns their warnings; raises EngineError when any failed, once all ended.
     """
+    if importlib.util.find_spec(ENGINES[engine]) is None:
+        raise EngineError(f"the {engine} engine is not installed; {_INSTALL.get(engine, f'pip install {engine}')}")
     env = {**os.environ, **_ENV}
     running = [subprocess.Popen(_command(c, engine), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, env=env) for c in config_files]
