@@ -86,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--dry-run", action="store_true", help="report what would change without writing")
     fetch.set_defaults(run=_fetch)
 
+    init = commands.add_parser(
+        "init", help="start a new portal: example OKRs, site settings and GitHub workflows",
+        description="Write a minimal valid portal into DIR (created if needed): okrs/ with an example objective "
+                    "and metric, mkdocs.yml and theme/, GitHub workflows for pull requests, publishing and "
+                    "scheduled refreshes, .gitignore and README.md. Never overwrites a file: if any of them "
+                    "exists, nothing is written.")
+    init.add_argument("dir", metavar="DIR", nargs="?", type=Path, default=Path("."),
+                      help="where the portal goes (default: the current directory)")
+    init.set_defaults(run=_init)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a file kind, for editors")
     schema.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="objective")
     schema.set_defaults(run=_schema)
@@ -179,6 +189,23 @@ def _fetch(args) -> int:
     from site_builder.fetch import run_fetch
 
     return run_fetch(args.root, args.metrics, args.dry_run, sys.stdout, sys.stderr)
+
+
+def _init(args) -> int:
+    from site_builder.scaffold import ScaffoldError, init
+
+    target = args.root / args.dir
+    try:
+        written = init(target)
+    except ScaffoldError as exc:
+        print(f"okr-portal init: {exc}", file=sys.stderr)
+        return 1
+    for rel in written:
+        print(f"wrote {target / rel}")
+    here = target == Path(".")
+    print(f"\nA new portal is in {'this folder' if here else target}. "
+          f"Next: {'' if here else f'cd {target}; '}okr-portal validate; okr-portal serve")
+    return 0
 
 
 def _schema(args) -> int:
