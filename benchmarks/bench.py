@@ -3,8 +3,7 @@
 Generates a synthetic portal (benchmarks/synth.py: 200 objectives, 1,000 key
 results, 1,000 metrics x 500 daily rows) into a temporary directory and prints
 one figure per line. Each benchmark is a function registered in BENCHMARKS;
-add site build, history and fetch benchmarks the same way and select them
-with --only NAME.
+select them with --only NAME (validate, site, history, fetch).
 
 Target (benchmarks/README.md): validating that portal takes well under 2 s.
 """
@@ -222,11 +221,102 @@ def bench_history(portal: Portal, repeat: int) -> None:
           f"({len(history.changes)} changes found)", flush=True)
 
 
-# Name -> function(portal, repeat). Later: "fetch".
+def bench_fetch(portal: Portal, repeat: int) -> None:
+    """okr-portal fetch of 500 metrics: csv feeds from a local HTTP server, then sql
+    feeds from one SQLite file. Each source returns the whole series (500 daily
+    rows); the portal's CSVs lack the last 7 days and have one value revised, so
+    the first fetch adds and revises in every file and the next changes no byte.
+    Both run in process (run_fetch: load the portal, fetch CONCURRENCY at once, write)."""
+    import http.server
+    import sqlite3
+    import threading
+
+    from site_builder.fetch import run_fetch
+
+    metrics, rows, new_days = 500, 500, 7
+    root = portal.workdir / "fetch"
+    synth.generate(root, objectives=100, key_results=500, metrics=metrics, rows=rows, seed=portal.seed)
+    metrics_dir = root / "okrs" / "metrics"
+    source = portal.workdir / "fetch-source"
+    source.mkdir()
+    ids = sorted(p.stem for p in metrics_dir.glob("*.csv"))
+    originals: dict[str, bytes] = {}
+    series: dict[str, list[tuple[str, str]]] = {}
+    for mid in ids:
+        lines = (metrics_dir / f"{mid}.csv").read_text(encoding="utf-8").splitlines()
+        pairs = [tuple(line.split(",")[:2]) for line in lines[1:]]
+        series[mid] = pairs
+        (source / f"{mid}.csv").write_text("date,value\n" + "".join(f"{d},{v}\n" for d, v in pairs), encoding="utf-8")
+        kept = lines[:-new_days]
+        day, value, note = kept[-20].split(",", 2)
+        if value:
+            kept[-20] = f"{day},{float(value) + 1:g},{note}"
+        originals[mid] = ("\n".join(kept) + "\n").encode("utf-8")
+
+    def reset(feed_of: Callable[[str], str]) -> None:
+        for mid in ids:
+            meta = metrics_dir / f"{mid}.yml"
+            text = meta.read_text(encoding="utf-8").split("feed: ")[0]
+            meta.write_text(text + f"feed: {feed_of(mid)}\n", encoding="utf-8")
+            (metrics_dir / f"{mid}.csv").write_bytes(originals[mid])
+
+    def fetch_twice(what: str) -> None:
+        out, err = io.StringIO(), io.StringIO()
+        started = time.perf_counter()
+        code = run_fetch(root, [], False, out, err)
+        first = time.perf_counter() - started
+        lines = out.getvalue().splitlines()
+        if code != 0 or len(lines) != metrics or any("added" not in line for line in lines):
+            raise Failed(f"fetch ({what}): exit {code}; first lines of output:\n"
+                         + "\n".join(f"  {line}" for line in (lines + err.getvalue().splitlines())[:10]))
+        added = sum(int(line.split(": ", 1)[1].split(" added")[0]) for line in lines)
+        revised = sum(" revised " in line for line in lines)
+
+        def again() -> list[str]:
+            out = io.StringIO()
+            code = run_fetch(root, [], False, out, io.StringIO())
+            return [code] + out.getvalue().splitlines()
+
+        elapsed, result = best_of(repeat, again)
+        if result[0] != 0 or any(not line.endswith(": unchanged") for line in result[1:]):
+            raise Failed(f"fetch ({what}): a second fetch changed something: {result[:5]}")
+        print(f"fetch: {metrics} {what} x {rows} rows: {first:.2f} s ({added:,} added, {revised} metrics revised); "
+              f"again with nothing new {elapsed:.2f} s", flush=True)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: Quiet(*a, directory=str(source)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        reset(lambda mid: f"{{type: csv, url: \"{base}/{mid}.csv\"}}")
+        fetch_twice("csv feeds from a local HTTP server")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    database = portal.workdir / "fetch-source.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE observations (metric TEXT, day TEXT, n REAL, PRIMARY KEY (metric, day))")
+        db.executemany("INSERT INTO observations VALUES (?, ?, ?)",
+                       ((mid, d, float(v) if v else None) for mid in ids for d, v in series[mid]))
+    db.close()
+    os.environ["OKR_BENCH_DB_URL"] = f"sqlite:///{database}"
+    reset(lambda mid: "{type: sql, connection_env: OKR_BENCH_DB_URL, date: day, value: n, "
+                      f"query: \"SELECT day, n FROM observations WHERE metric = '{mid}'\"}}")
+    fetch_twice("sql feeds from one SQLite file")
+
+
+# Name -> function(portal, repeat).
 BENCHMARKS: dict[str, Callable[[Portal, int], None]] = {
     "validate": bench_validate,
     "site": bench_site,
     "history": bench_history,
+    "fetch": bench_fetch,
 }
 
 

@@ -14,6 +14,7 @@ from site_builder.compute import compute
 from site_builder.engine import ENGINES
 from site_builder.pipeline import BuildFailed, Checked, build, check
 from site_builder.problems import format_problem
+from site_builder.progress import Progress
 from site_builder.schema import SCHEMAS
 from site_builder.table import status_table
 
@@ -152,7 +153,9 @@ def _status(args) -> int:
 
 def _build(args) -> int:
     try:
-        built = build(args.root, args.as_of or date.today(), site_dir=args.site_dir, engine=args.engine)
+        with Progress(sys.stderr) as progress:
+            built = build(args.root, args.as_of or date.today(), site_dir=args.site_dir, engine=args.engine,
+                          progress=progress)
     except BuildFailed as exc:
         if exc.problems:
             _report_problems(Checked(None, exc.problems), "text", sys.stdout)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from site_builder.csvsource import parse_observations
 from site_builder.load import METRICS_DIR, load_portal
+from site_builder.progress import Progress
 from site_builder.model import Feed, Metric
 
 TIMEOUT_SECONDS = 30.0  # per network operation; tests lower it
@@ -300,6 +301,12 @@ def parse_answer(body: bytes, feed: Feed) -> dict[date, float]:
     """The observations in a feed's answer, by date; raises FeedError."""
     text = _text(body)
     rows = _parse_csv(text, feed) if feed.type == "csv" else _parse_json(text, feed)
+    return observations(rows)
+
+
+def observations(rows: list[tuple[date, float | None, str]]) -> dict[date, float]:
+    """Parsed (date, value or None, where) rows by date; raises FeedError on a
+    date seen twice, or when no row holds a value."""
     seen: dict[date, str] = {}
     values: dict[date, float] = {}
     for when, value, where in rows:
@@ -419,9 +426,7 @@ def fetch_metric(root: Path, metric: Metric, dry_run: bool = False) -> Result:
     try:
         if feed is None:
             raise FeedError("has no feed")
-        if feed.type == "sql":
-            raise FeedError("sql feeds are not supported yet")
-        if feed.type not in ("csv", "json"):
+        if feed.type not in ("csv", "json", "sql"):
             raise FeedError("the feed has no valid type; run okr-portal validate")
         rel = metric.csv_path or f"{METRICS_DIR}/{metric.id}.csv"
         path = Path(root) / rel
@@ -431,8 +436,12 @@ def fetch_metric(root: Path, metric: Metric, dry_run: bool = False) -> Result:
             raise FeedError(f"cannot read {rel}: {exc.strerror or exc}") from None
         if existing is not None:  # a broken file fails before any network traffic
             merge(existing, rel, {})
-        body, secrets = _answer(Path(root), feed)
-        values = parse_answer(body, feed)
+        if feed.type == "sql":
+            from site_builder import fetch_sql  # SQLAlchemy is imported only when needed
+            values = observations(fetch_sql.read_rows(feed))
+        else:
+            body, secrets = _answer(Path(root), feed)
+            values = parse_answer(body, feed)
         merged = merge(existing, rel, values)
         result.added, result.revised = merged.added, merged.revised
         if merged.data is not None and not dry_run:
@@ -502,9 +511,17 @@ def run_fetch(root: Path, names: list[str], dry_run: bool, out, err) -> int:
 
     # Feeds are independent (each writes only its own file): fetch several at
     # once, and report in the order of the metrics, whatever finishes first.
-    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-        for result in pool.map(one, chosen):
-            print(describe(result, dry_run), file=out, flush=True)
+    finished = []
+
+    def counted(metric: Metric) -> Result:
+        result = one(metric)
+        finished.append(metric.id)  # list.append is atomic: a counter without a lock
+        progress.show("okr-portal fetch:", len(finished), len(chosen))
+        return result
+
+    with Progress(err) as progress, ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        for result in pool.map(counted, chosen):
+            progress.print(describe(result, dry_run), out)
             failed += result.error is not None
     if failed:
         print(f"okr-portal fetch: {failed} of {len(chosen) + unknown} failed", file=err)

@@ -13,6 +13,7 @@ from site_builder.history import read_history
 from site_builder.load import load_portal
 from site_builder.model import Portal
 from site_builder.problems import Problem, sorted_problems
+from site_builder.progress import Progress
 from site_builder.render import render_site, write_tree
 from site_builder.validate import validate
 
@@ -50,6 +51,7 @@ class BuildFailed(Exception):
         self.problems = problems or []
 
 
+QUIET = Progress(enabled=False)
 WORK_DIR = ".okr-portal"  # the generated docs tree and engine config; never committed
 
 
@@ -64,7 +66,7 @@ class Generated:
     configs: dict = None  # the engine config of each language, the default language's first
 
 
-def generate(root: Path, as_of, site_dir: Path) -> Generated:
+def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> Generated:
     """load -> validate -> compute -> render: the docs tree and the engine's config.
 
     Raises BuildFailed with the portal's problems; writes only docs files whose
@@ -76,10 +78,12 @@ def generate(root: Path, as_of, site_dir: Path) -> Generated:
         clock.append(time.perf_counter())
         return clock[-1] - clock[-2]
 
+    progress.show("okr-portal build: reading and checking the portal")
     checked = check(root)
     if checked.problems:
         raise BuildFailed("the portal has problems; nothing was built", checked.problems)
     seconds = {"load": lap()}
+    progress.show("okr-portal build: reading the history", force=True)
     history = read_history(Path(root))
     seconds["history"] = lap()
     report = compute(checked.portal, as_of)
@@ -88,7 +92,8 @@ def generate(root: Path, as_of, site_dir: Path) -> Generated:
     work = Path(root) / WORK_DIR
     pages, changed, configs = 0, [], {}
     seconds["render"] = seconds["write"] = 0.0
-    for lang in settings.languages:
+    for n, lang in enumerate(settings.languages, 1):
+        progress.show(f"okr-portal build: writing the pages in {lang}", n, len(settings.languages), force=True)
         files = render_site(report, checked.portal, lang, history=history)
         seconds["render"] += lap()
         lang_work = work if lang == settings.default_language else work / f"lang-{lang}"
@@ -112,7 +117,8 @@ def language_staging(site_dir: Path, lang: str) -> Path:
     return site_dir.with_name(f"{site_dir.name}.{lang}")
 
 
-def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs") -> Built:
+def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs",
+          progress: Progress = QUIET) -> Built:
     """The whole pipeline; the new site replaces site/ only when it is complete."""
     root = Path(root)
     started = time.perf_counter()
@@ -122,10 +128,17 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
     for folder in [staging, *staging.parent.glob(f"{staging.name}.*")]:
         if folder.exists():
             shutil.rmtree(folder)
-    generated = generate(root, as_of, staging)
+    generated = generate(root, as_of, staging, progress)
     engine_started = time.perf_counter()
     try:
-        warnings = run_engines(list(generated.configs.values()), engine)
+        languages = len(generated.configs)
+        progress.tick(f"okr-portal build: {engine} is building the site"
+                      + (f" in {languages} languages at once" if languages > 1 else ""))
+        try:
+            warnings = run_engines(list(generated.configs.values()), engine)
+        finally:
+            progress.stop_ticking()
+            progress.clear()
         settings = generated.checked.portal.settings
         for lang in settings.languages[1:]:
             language_staging(staging, lang).rename(staging / lang)

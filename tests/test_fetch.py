@@ -353,13 +353,15 @@ def test_redact():
 # --- choosing metrics -----------------------------------------------------------------
 
 
-def test_which_metrics_are_fetched(portal, cli, server):
+def test_which_metrics_are_fetched(portal, cli, server, monkeypatch):
     files = good_feed(server) | metric_files("plain", None, "date,value\n2026-01-05,1\n")
     files |= metric_files("db", {"type": "sql", "connection_env": "DB_URL", "query": "SELECT 1"})
     root = portal(files)
+    monkeypatch.delenv("DB_URL", raising=False)  # sql feeds: tests/test_fetch_sql.py
     run = cli(root, "fetch")
     assert run.code == 1
-    assert run.out == "metric db: sql feeds are not supported yet\nmetric good: 2 added\n"
+    assert run.out == ("metric db: environment variable DB_URL (the database URL) is not set\n"
+                       "metric good: 2 added\n")
 
     run = cli(root, "fetch", "good", "plain", "nope")
     assert run.code == 1

@@ -1,0 +1,240 @@
+"""`sql` feeds for okr-portal fetch (DESIGN.md §3 "Feeds").
+
+A sql feed names an environment variable holding a SQLAlchemy URL
+(``connection_env``) and a ``query``. The query runs in a transaction that is
+always rolled back (read only where the database can enforce it: PostgreSQL's
+``SET TRANSACTION READ ONLY``, SQLite's ``PRAGMA query_only``), with a connect
+timeout and, on PostgreSQL, a statement timeout of ``fetch.TIMEOUT_SECONDS``.
+
+Dates may be date or timestamp values (their date part counts, in the
+session's time zone) or YYYY-MM-DD text; values numbers of any kind, numeric
+text, or NULL (no observation).
+
+``read_rows`` returns the answer as the ``(date, value, where)`` rows that
+fetch.py's CSV and JSON parsers produce, so the same checks follow (duplicate
+dates, no observations). Every error is a ``fetch.FeedError`` whose message has
+the URL, its password and any password given as a URL parameter taken out.
+
+``postgresql://`` and ``postgres://`` URLs use psycopg (3) unless psycopg2 is
+installed; name a driver explicitly (``postgresql+psycopg://``) to choose.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import urllib.parse
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Mapping
+
+from site_builder import fetch
+from site_builder.fetch import FeedError
+from site_builder.model import Feed
+
+MAX_ROWS = 1_000_000  # rows read from one answer; a feed is one metric's series
+_BATCH = 1000
+_PASSWORD_PARAMS = ("password", "passwd", "pass", "pwd", "sslpassword")
+
+
+def read_rows(feed: Feed, environ: Mapping[str, str] | None = None) -> list[tuple[date, float | None, str]]:
+    """Run the feed's query; its rows as (date, value or None, where). Raises FeedError."""
+    environ = os.environ if environ is None else environ
+    variable = feed.connection_env
+    if not variable:
+        raise FeedError("the feed has no connection_env; run okr-portal validate")
+    if not (feed.query or "").strip():
+        raise FeedError("the feed has no query; run okr-portal validate")
+    raw = environ.get(variable, "")
+    if not raw.strip():
+        raise FeedError(f"environment variable {variable} (the database URL) is not set")
+    secrets = _secrets(raw)
+    try:
+        return _read(feed, raw.strip(), variable)
+    except FeedError as exc:
+        raise FeedError(_hide(str(exc), secrets)) from None
+
+
+# --- secrets ---------------------------------------------------------------------
+
+
+def _secrets(raw: str) -> tuple[str, ...]:
+    """What must never be shown of a database URL: itself, and any password in it,
+    as written and decoded (longest first, so no part of one is left over)."""
+    found = {raw, raw.strip()}
+    match = re.match(r"(?s)^[^:/]*://([^?]*)@", raw.strip())  # up to the last '@' before the query
+    if match and ":" in match.group(1):
+        password = match.group(1).split(":", 1)[1]
+        found |= {password, urllib.parse.unquote(password)}
+    try:
+        from sqlalchemy.engine import make_url
+        parsed = make_url(raw.strip()).password
+        if parsed:
+            found |= {str(parsed), urllib.parse.quote(str(parsed), safe="")}
+    except Exception:
+        pass
+    query = raw.partition("?")[2]
+    for key, value in urllib.parse.parse_qsl(query):
+        if key.lower() in _PASSWORD_PARAMS:
+            found |= {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+    return tuple(sorted((s for s in found if s), key=len, reverse=True))
+
+
+def _hide(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` without ``secrets`` (first: a password may hold an '@'), then without
+    any other user:password@ in a URL."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return fetch.redact(text)
+
+
+def _reason(exc: BaseException) -> str:
+    """A driver's message on one line, without SQLAlchemy's [SQL: ...] and links."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc)
+    text = text.split("\n[SQL:", 1)[0].split("\n(Background on this error", 1)[0]
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    text = "; ".join(line for line in lines if line and not line.startswith(("LINE ", "^")))
+    text = text or type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+# --- connecting --------------------------------------------------------------------
+
+
+def _engine(raw: str, variable: str):
+    try:
+        import sqlalchemy
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.pool import NullPool
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise FeedError(f"sql feeds need SQLAlchemy, which is not installed ({exc})") from None
+    if not raw.startswith("sqlite") and raw.split("?", 1)[0].count("@") > 1:
+        # Where the password ends is a guess, and a wrong guess would show part of it.
+        raise FeedError(f"the URL in environment variable {variable} has more than one '@': "
+                        "write special characters in the password %-encoded ('@' as %40)")
+    try:
+        url = make_url(raw)
+    except Exception:  # the message quotes the whole URL: say nothing of it
+        raise FeedError(f"environment variable {variable} does not hold a valid SQLAlchemy URL") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend == "postgres":  # the old spelling many services hand out
+        backend = "postgresql"
+        url = url.set(drivername=f"postgresql+{driver}" if driver else "postgresql")
+    if url.drivername == "postgresql" and not _has_module("psycopg2") and _has_module("psycopg"):
+        url = url.set(drivername="postgresql+psycopg")
+    driver = url.drivername.partition("+")[2]
+    connect_args: dict = {}
+    timeout = fetch.TIMEOUT_SECONDS
+    if backend == "postgresql" and driver in ("", "psycopg", "psycopg2") and "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = max(2, math.ceil(timeout))  # libpq counts whole seconds, at least 2
+    elif backend in ("mysql", "mariadb") and "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = max(1, math.ceil(timeout))
+    elif backend == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:") \
+                and not os.path.isfile(database):
+            raise FeedError(f"the SQLite database file {database} does not exist")  # sqlite would create it
+        connect_args["timeout"] = timeout  # waiting for a writer's lock
+    shown = url.render_as_string(hide_password=True)
+    try:
+        engine = sqlalchemy.create_engine(url, poolclass=NullPool, connect_args=connect_args)
+    except ImportError as exc:
+        raise FeedError(f"the database driver for {url.drivername} is not installed ({exc})") from None
+    except Exception as exc:
+        if type(exc).__name__ == "NoSuchModuleError":
+            raise FeedError(f"environment variable {variable} names an unknown kind of database "
+                            f"'{url.drivername}'") from None
+        raise FeedError(f"cannot use the database {shown}: {_reason(exc)}") from None
+    return engine, backend, shown
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+    return importlib.util.find_spec(name) is not None
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def _read(feed: Feed, raw: str, variable: str) -> list[tuple[date, float | None, str]]:
+    engine, backend, shown = _engine(raw, variable)
+    try:
+        try:
+            connection = engine.connect()
+        except Exception as exc:
+            raise FeedError(f"cannot connect to the database {shown}: {_reason(exc)}") from None
+        with connection:
+            transaction = connection.begin()
+            try:
+                return _query(connection, backend, feed)
+            except FeedError:
+                raise
+            except Exception as exc:
+                raise FeedError(f"the query failed: {_reason(exc)}") from None
+            finally:
+                try:
+                    transaction.rollback()  # whatever the query did is undone
+                except Exception:
+                    pass
+    finally:
+        engine.dispose()
+
+
+def _query(connection, backend: str, feed: Feed) -> list[tuple[date, float | None, str]]:
+    if backend == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        millis = max(1, int(fetch.TIMEOUT_SECONDS * 1000))
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {millis}")
+    elif backend == "sqlite":
+        connection.exec_driver_sql("PRAGMA query_only = ON")
+    # As written, with no bound parameters: ':' and '%' in the query mean nothing special.
+    result = connection.execution_options(stream_results=True).exec_driver_sql(feed.query.strip())
+    if not result.returns_rows:
+        raise FeedError("the query returns no rows (it must be a SELECT)")
+    columns = [str(c) for c in result.keys()]
+    indexes = []
+    for name in (feed.date, feed.value):
+        found = [i for i, c in enumerate(columns) if c == name]
+        if not found:
+            shown = ", ".join(c[:40] for c in columns[:20])
+            raise FeedError(f"the answer has no column '{name}' (its columns: {shown})")
+        if len(found) > 1:
+            raise FeedError(f"the answer has {len(found)} columns named '{name}'")
+        indexes.append(found[0])
+    i_date, i_value = indexes
+    rows = []
+    while True:
+        batch = result.fetchmany(_BATCH)
+        if not batch:
+            break
+        for row in batch:
+            where = f"row {len(rows) + 1} of the answer"
+            rows.append((_date(row[i_date], where), _value(row[i_value], where), where))
+            if len(rows) > MAX_ROWS:
+                raise FeedError(f"the answer has more than {MAX_ROWS:,} rows")
+    result.close()
+    if not rows:
+        raise FeedError("the answer holds no observations")
+    return rows
+
+
+def _date(raw, where: str) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if raw is None or isinstance(raw, (str, int, float)):
+        return fetch._obs_date(raw, where)
+    raise FeedError(f"{where}: date {str(raw)[:40]!r} ({type(raw).__name__}) is not a date")
+
+
+def _value(raw, where: str) -> float | None:
+    if isinstance(raw, Decimal):
+        if not raw.is_finite():
+            raise FeedError(f"{where}: value {str(raw)[:40]} is not a finite number")
+        raw = float(raw)  # may overflow to inf: refused below
+    if raw is None or isinstance(raw, (str, int, float)):  # bool too: refused by _obs_value
+        return fetch._obs_value(raw, where)
+    raise FeedError(f"{where}: value {str(raw)[:40]!r} ({type(raw).__name__}) is not a number")
