@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 import urllib.parse
 from datetime import date, datetime
 from decimal import Decimal
@@ -161,10 +162,7 @@ def _has_module(name: str) -> bool:
 def _read(feed: Feed, raw: str, variable: str) -> list[tuple[date, float | None, str]]:
     engine, backend, shown = _engine(raw, variable)
     try:
-        try:
-            connection = engine.connect()
-        except Exception as exc:
-            raise FeedError(f"cannot connect to the database {shown}: {_reason(exc)}") from None
+        connection = _connect(engine, shown)
         with connection:
             transaction = connection.begin()
             try:
@@ -180,6 +178,28 @@ def _read(feed: Feed, raw: str, variable: str) -> list[tuple[date, float | None,
                     pass
     finally:
         engine.dispose()
+
+
+# What a database server says when it is not there (yet): worth another try, like
+# an HTTP connection error. A wrong password or database is not retried.
+_TRANSIENT = re.compile(r"(?i)connection refused|could not connect|server closed the connection|"
+                        r"connection reset|the database system is starting up|too many connections|"
+                        r"timeout expired|timed out")
+
+
+def _connect(engine, shown: str):
+    """A connection, retried (fetch.RETRIES times, backing off) when the server is not reachable."""
+    delay = fetch.BACKOFF_SECONDS
+    for attempt in range(fetch.RETRIES + 1):
+        try:
+            return engine.connect()
+        except Exception as exc:
+            reason = _reason(exc)
+            if attempt == fetch.RETRIES or not _TRANSIENT.search(reason):
+                tries = f" (after {attempt + 1} tries)" if attempt else ""
+                raise FeedError(f"cannot connect to the database {shown}{tries}: {reason}") from None
+        time.sleep(delay)
+        delay *= 2
 
 
 def _query(connection, backend: str, feed: Feed) -> list[tuple[date, float | None, str]]:

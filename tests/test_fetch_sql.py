@@ -56,6 +56,7 @@ def pg():
 @pytest.fixture(autouse=True)
 def _quick(monkeypatch):
     monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 5.0)
+    monkeypatch.setattr(fetch, "BACKOFF_SECONDS", 0.01)
     monkeypatch.delenv(ENV, raising=False)
 
 
@@ -228,7 +229,7 @@ FAULTS = [
     ("no-driver", "pg", "SELECT 1", lambda u: u.replace("postgresql+psycopg", "postgresql+nosuchdriver"), {},
      f"environment variable {ENV} names an unknown kind of database 'postgresql+nosuchdriver'"),
     ("wrong-password", "pg", "SELECT 1", lambda u: u.replace(urllib.parse.quote(PASSWORD, safe=""), WRONG_PASSWORD),
-     {}, 'cannot connect to the database postgresql+psycopg://***@127.0.0.1:'),
+     {}, '/metrics: connection'),  # a wrong password is not retried: no "(after N tries)"
     ("unencoded-password", "pg", "SELECT 1",
      lambda u: f"postgresql+psycopg://reader:{PASSWORD}@127.0.0.1:{_closed_port()}/metrics", {},
      f"the URL in environment variable {ENV} has more than one '@': write special characters in the password "
@@ -237,7 +238,7 @@ FAULTS = [
                                                               "Wr0ng-pa55w0rd/zq7"), {},
      'password authentication failed for user "reader"'),
     ("unreachable", "pg", "SELECT 1", lambda u: u.rsplit(":", 1)[0] + f":{_closed_port()}/metrics", {},
-     "cannot connect to the database postgresql+psycopg://***@127.0.0.1:"),
+     "(after 3 tries): connection"),  # refused: retried like an HTTP connection error
     ("no-database", "pg", "SELECT 1", lambda u: u.replace("/metrics", "/nope"), {}, 'database "nope" does not exist'),
     ("syntax", "pg", "SELEC 1", str, {}, 'the query failed: syntax error at or near "SELEC"'),
     ("no-table", "pg", "SELECT * FROM nowhere", str, {}, 'the query failed: relation "nowhere" does not exist'),
