@@ -181,10 +181,10 @@ def _read(feed: Feed, raw: str, variable: str) -> list[tuple[date, float | None,
 
 
 # What a database server says when it is not there (yet): worth another try, like
-# an HTTP connection error. A wrong password or database is not retried.
-_TRANSIENT = re.compile(r"(?i)connection refused|could not connect|server closed the connection|"
-                        r"connection reset|the database system is starting up|too many connections|"
-                        r"timeout expired|timed out")
+# an HTTP connection error. A wrong password or database is not retried, and
+# neither is a timeout (as for HTTP): a run must end in bounded time.
+_TRANSIENT = re.compile(r"(?i)connection refused|server closed the connection|"
+                        r"connection reset|the database system is starting up|too many connections")
 
 
 def _connect(engine, shown: str):
