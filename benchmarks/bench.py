@@ -3,7 +3,7 @@
 Generates a synthetic portal (benchmarks/synth.py: 200 objectives, 1,000 key
 results, 1,000 metrics x 500 daily rows) into a temporary directory and prints
 one figure per line. Each benchmark is a function registered in BENCHMARKS;
-select them with --only NAME (validate, site, history, fetch).
+select them with --only NAME (validate, site, history, fetch, scale).
 
 Target (benchmarks/README.md): validating that portal takes well under 2 s.
 """
@@ -311,12 +311,94 @@ def bench_fetch(portal: Portal, repeat: int) -> None:
     fetch_twice("sql feeds from one SQLite file")
 
 
+SCALE_STEPS = (250, 500, 1000)  # objectives; 5 key results each, two languages (issue 6)
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def _build_measured(root: Path) -> tuple[float, float, float, int, str]:
+    """okr-portal build as a user runs it: wall time, generate and engine seconds, peak memory."""
+    import re
+    import threading
+
+    env = {**os.environ, "CI": "true"}  # no progress line in the figures
+    command = [sys.executable, "-m", "site_builder", "-C", str(root), "build", "--as-of", "2026-09-30"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], _tree_rss(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = process.communicate()[0]
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise Failed(f"scale: build failed:\n{output[-2000:]}")
+    found = re.search(r"generate ([\d.]+) s, engine ([\d.]+) s", output)
+    if not found:
+        raise Failed(f"scale: unexpected build output:\n{output[-500:]}")
+    return wall, float(found.group(1)), float(found.group(2)), peak[0], output.strip().splitlines()[-1]
+
+
+def bench_scale(portal: Portal, repeat: int) -> None:
+    """Issue 6: 250, 500 and 1,000 objectives (5 key results each) in English and Chinese.
+
+    Prints build time, generator share and peak memory (the whole process tree,
+    engines included) per size, and how time and memory grow from step to step:
+    linear growth doubles them when the portal doubles.
+    """
+    rows = []
+    for objectives in SCALE_STEPS:
+        root = portal.workdir / f"scale-{objectives}"
+        if not root.exists():
+            synth.generate(root, objectives=objectives, key_results=5 * objectives, metrics=objectives, rows=500,
+                           languages=("en", "zh-TW"), seed=portal.seed)
+        wall, generate, engine, peak, summary = _build_measured(root)
+        rows.append((objectives, wall, peak))
+        print(f"scale: {objectives} objectives, {5 * objectives} key results, {objectives} metrics x 500 rows, "
+              f"en + zh-TW: build {wall:.1f} s (generate {generate:.1f} s, engine {engine:.1f} s; "
+              f"generator = {generate / engine:.0%} of engine, target < 15%), peak memory {peak / 2**20:.0f} MB",
+              flush=True)
+    for (n0, t0, m0), (n1, t1, m1) in zip(rows, rows[1:]):
+        print(f"scale: {n0} -> {n1} objectives (x{n1 / n0:.1f}): time x{t1 / t0:.2f}, memory x{m1 / m0:.2f} "
+              f"(linear: x{n1 / n0:.1f} or less)", flush=True)
+
+
 # Name -> function(portal, repeat).
 BENCHMARKS: dict[str, Callable[[Portal, int], None]] = {
     "validate": bench_validate,
     "site": bench_site,
     "history": bench_history,
     "fetch": bench_fetch,
+    "scale": bench_scale,
 }
 
 
