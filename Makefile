@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: site serve test bench clean
+.PHONY: site serve test bench audit clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,23 @@ site: $(BIN)/.installed
 serve: $(BIN)/.installed
 	$(BIN)/okr-portal serve
 
-test: $(BIN)/.installed
+# The browser suite's axe-core and `make audit`'s Lighthouse 12, from npm (needs Node).
+NODE_DEPS := tests/browser/node_modules/.installed
+
+$(NODE_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the browser suite (tests/test_a11y.py) needs Node.js and npm"; fi
+
+test: $(BIN)/.installed $(NODE_DEPS)
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench.py
 
+# Lighthouse on the demo's home, an objective and a metric page; reports in audit-out/.
+audit: $(BIN)/.installed $(NODE_DEPS)
+	$(BIN)/python tests/browser/audit.py
+
 clean:
-	rm -rf $(VENV) site .okr-portal bench-out .pytest_cache
+	rm -rf $(VENV) site .okr-portal bench-out audit-out .pytest_cache

@@ -114,7 +114,9 @@ def table_html(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]])
     hundreds of thousands of cells, and each needs only one escape."""
     esc = html.escape
     # Numbers belong in the CSV, not in search results: the indexer skips the table.
-    parts = [f'<div class="okr-table-wrap" data-search-exclude><table class="okr-table">'
+    # A named region that takes focus: a table wider than a phone scrolls sideways by keyboard.
+    parts = [f'<div class="okr-table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0" data-search-exclude>'
+             f'<table class="okr-table">'
              f'<caption>{esc(caption)}</caption>\n<thead><tr>']
     parts += [f'<th scope="col">{esc(h)}</th>' for h in head]
     parts.append("</tr></thead>\n<tbody>\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
@@ -112,10 +113,21 @@ def test_the_switcher_and_hreflang_point_at_the_same_page_in_each_language(demo_
     switcher = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"[^>]*class="md-select__link"', objective)
     assert switcher == [("../../../objectives/veteran-access/", "en"),
                         ("../../../zh-TW/objectives/veteran-access/", "zh-TW")]
+    # The head names each language's site; its sitemap lists every page's translations.
     hreflang = dict((lang, href) for lang, href in
                     re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', objective))
-    assert hreflang == {"en": "https://okrs.example.org/objectives/veteran-access/",
-                        "zh-TW": "https://okrs.example.org/zh-TW/objectives/veteran-access/"}
+    assert hreflang == {"en": "https://okrs.example.org/", "zh-TW": "https://okrs.example.org/zh-TW/"}
+    sitemap = (demo_site / "site/zh-TW/sitemap.xml").read_text("utf-8")
+    entry = re.search(r"<url>\s*<loc>https://okrs.example.org/zh-TW/objectives/veteran-access/</loc>.*?</url>",
+                      sitemap, re.S).group(0)
+    assert re.findall(r'<xhtml:link rel="alternate" hreflang="([^"]+)" href="([^"]+)"/>', entry) == [
+        ("en", "https://okrs.example.org/objectives/veteran-access/"),
+        ("zh-TW", "https://okrs.example.org/zh-TW/objectives/veteran-access/")]
+    english_map = (demo_site / "site/sitemap.xml").read_text("utf-8")
+    for text in (sitemap, english_map):
+        ET.fromstring(text.encode("utf-8"))  # well-formed, namespaces declared
+    assert "<loc>https://okrs.example.org/objectives/veteran-access/</loc>" in english_map
+    assert "<loc>https://okrs.example.org/zh-TW/" not in english_map
     english = page(demo_site, "objectives/veteran-access")
     assert '<a href="../../zh-TW/objectives/veteran-access/" hreflang="zh-TW"' in english
 
