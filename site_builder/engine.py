@@ -121,7 +121,8 @@ def write_config(config: dict, path: Path) -> Path:
 
 
 def _command(config_file: Path, engine: str) -> list[str]:
-    return [sys.executable, "-m", ENGINES[engine], "build", "--config-file", str(config_file)]
+    return [sys.executable, "-m", "site_builder.run_engine", ENGINES[engine], "build", "--config-file",
+            str(config_file)]
 
 
 # Material prints a banner about MkDocs 2 on every build; it is not the portal's concern.
@@ -133,16 +134,18 @@ def run_engine(config_file: Path, engine: str = "mkdocs") -> str:
     return run_engines([config_file], engine)
 
 
-def run_engines(config_files: list[Path], engine: str = "mkdocs") -> str:
-    """Run one ``<engine> build`` per config at the same time (one per language).
+def run_engines(config_files: list[Path], engine: str = "mkdocs", envs: list[dict] | None = None) -> str:
+    """Run one ``<engine> build`` per config at the same time (one per language),
+    each with its own extra environment variables (``envs``, in the same order).
 
     Returns their warnings; raises EngineError when any failed, once all ended.
     """
     if importlib.util.find_spec(ENGINES[engine]) is None:
         raise EngineError(f"the {engine} engine is not installed; {_INSTALL.get(engine, f'pip install {engine}')}")
     env = {**os.environ, **_ENV}
+    envs = envs or [{}] * len(config_files)
     running = [subprocess.Popen(_command(c, engine), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, env=env) for c in config_files]
+                                text=True, env={**env, **extra}) for c, extra in zip(config_files, envs)]
     outputs = [(process, process.communicate()[0].strip()) for process in running]
     failed = [output or f"{engine} build exited with status {process.returncode}"
               for process, output in outputs if process.returncode != 0]

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder.chinese_search import ENV as JIEBA_DICT_ENV, needs_traditional_words, traditional_dictionary
 from site_builder.compute import compute
 from site_builder.engine import EngineError, engine_config, replace_site, run_engines, write_config
 from site_builder.history import read_history
@@ -108,6 +109,14 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> G
                      configs)
 
 
+def _engine_env(root: Path, lang: str) -> dict:
+    """What a language's engine process needs beside its config: Chinese word splitting."""
+    if not needs_traditional_words(lang):
+        return {}
+    dictionary = traditional_dictionary(Path(root) / WORK_DIR)
+    return {JIEBA_DICT_ENV: str(dictionary.resolve())} if dictionary else {}
+
+
 def language_staging(site_dir: Path, lang: str) -> Path:
     """Where a language other than the default is built, before it moves under site/<lang>/.
 
@@ -135,7 +144,8 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
         progress.tick(f"okr-portal build: {engine} is building the site"
                       + (f" in {languages} languages at once" if languages > 1 else ""))
         try:
-            warnings = run_engines(list(generated.configs.values()), engine)
+            warnings = run_engines(list(generated.configs.values()), engine,
+                                   [_engine_env(root, lang) for lang in generated.configs])
         finally:
             progress.stop_ticking()
             progress.clear()

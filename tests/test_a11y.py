@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -415,3 +416,16 @@ def test_page_weight_budget(kind, server, browser):
           f"{counted} files; everything loaded {all_sent / 1000:.1f} kB")
     assert counted >= 3
     assert sent < BUDGET, f"{kind}: {sent} bytes of HTML, CSS and JS transferred, budget {BUDGET}"
+
+
+@pytest.mark.parametrize("word", ["候診", "遠距醫療", "退伍軍人"])
+def test_chinese_words_inside_sentences_are_found_by_search(word, server, demo, contexts):
+    """Chinese has no spaces: the index is split into words at build time (jieba),
+    so a word in the middle of a sentence is a search term of its own."""
+    if "zh-TW" not in languages(demo):
+        pytest.fail("the demo portal should be bilingual")
+    url = f"{server.url}{language_prefix(demo, 'zh-TW')}?q={urllib.parse.quote(word)}"
+    page = open_page(contexts("light", "1280"), url, "search")
+    results = page.locator(".md-search-result__item")
+    assert results.count() > 0, f"no result for {word}"
+    assert word in "".join(results.all_inner_texts()).replace("\u200b", "")

@@ -150,7 +150,9 @@ def test_search_is_per_language_and_chinese_is_segmented(demo_site):
     # separator then splits on: a word inside a sentence can be found.
     assert "\u200b" in chinese_text
     assert "\u200b" in chinese["config"]["separator"] or "u200b" in chinese["config"]["separator"]
-    assert all(d["location"].startswith(("", "objectives", "metrics")) for d in chinese["docs"])
+    # Traditional characters are split as words, not cut across them (jieba's own
+    # dictionary is Simplified: 承諾縮短候診時間 would come out 承諾縮|短候|診時間).
+    assert "\u200b縮短\u200b候診\u200b時間\u200b" in chinese_text
 
 
 def test_the_open_data_is_the_same_in_both_languages(demo_site):
@@ -216,3 +218,19 @@ def test_a_single_language_portal_has_one_site_and_no_switcher(portal, cli):
     home = page(root, "")
     assert "md-select__link" not in home and 'hreflang' not in home
     assert not any(p.name.startswith("zh") for p in (root / "site").iterdir())
+
+
+def test_the_traditional_chinese_dictionary_is_written_once_and_splits_traditional_words(tmp_path):
+    import jieba
+
+    from site_builder.chinese_search import needs_traditional_words, traditional_dictionary
+
+    assert [needs_traditional_words(code) for code in ("zh-TW", "zh-Hant", "zh-hk", "zh", "zh-CN", "en")] == \
+        [True, True, True, False, False, False]
+    path = traditional_dictionary(tmp_path)
+    written = path.stat().st_mtime_ns
+    assert traditional_dictionary(tmp_path) == path and path.stat().st_mtime_ns == written
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left
+    tokenizer = jieba.Tokenizer(str(path))
+    assert "|".join(tokenizer.cut("我們承諾縮短候診時間")) == "我們|承諾|縮短|候診|時間"
+    assert "|".join(tokenizer.cut("我们承诺缩短候诊时间")) == "我们|承诺|缩短|候诊|时间"  # Simplified still works

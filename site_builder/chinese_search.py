@@ -1,0 +1,64 @@
+"""Word splitting for the search index of Traditional Chinese sites.
+
+Chinese is written without spaces, so Material's search plugin splits it into
+words with jieba when it builds the index. jieba's dictionary is Simplified
+Chinese: on Traditional text it cuts words apart (承諾縮短候診時間 comes out as
+承諾縮 | 短候 | 診時間), and then 候診 ("waiting to be seen") finds nothing.
+This module makes jieba's dictionary bilingual: every entry also in
+Traditional characters (OpenCC's s2tw conversion), written once into the
+portal's work folder and given to jieba in the engine's process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+ENV = "OKR_PORTAL_JIEBA_DICT"  # the engine's process reads the dictionary's path from here
+_TRADITIONAL = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
+
+
+def needs_traditional_words(lang: str) -> bool:
+    lang = lang.lower()
+    return any(lang == code or lang.startswith(code + "-") for code in _TRADITIONAL)
+
+
+def traditional_dictionary(cache_dir: Path) -> Path | None:
+    """jieba's dictionary plus each entry in Traditional characters; None without jieba or OpenCC.
+
+    Written once per jieba version (about half a second) and reused by later builds.
+    """
+    if importlib.util.find_spec("jieba") is None or importlib.util.find_spec("opencc") is None:
+        return None
+    import jieba
+    import opencc
+
+    version = getattr(jieba, "__version__", "0")
+    path = cache_dir / f"jieba-{version}-zh-hant.txt"
+    if path.is_file():
+        return path
+    source = Path(jieba.__file__).with_name("dict.txt").read_text("utf-8").splitlines()
+    words = [line.split(" ", 1) for line in source if line.strip()]
+    converted = opencc.OpenCC("s2tw").convert("\n".join(word for word, _ in words)).split("\n")
+    known = {word for word, _ in words}
+    extra = [f"{new} {rest}" for (word, rest), new in zip(words, converted)
+             if new != word and new not in known and " " not in new]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(source + extra) + "\n", encoding="utf-8")
+    tmp.replace(path)  # a build killed half-way leaves no half dictionary behind
+    return path
+
+
+def configure_jieba() -> None:
+    """In the engine's process: use the dictionary named by ENV, if any."""
+    path = os.environ.get(ENV)
+    if not path or importlib.util.find_spec("jieba") is None:
+        return
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter is not the portal's concern
+    jieba.set_dictionary(path)
