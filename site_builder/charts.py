@@ -21,8 +21,12 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from itertools import product, repeat
+from operator import add, eq, floordiv, le, mul, sub
 from typing import Callable, Iterator, Mapping, Sequence
 
 from markupsafe import Markup, escape
@@ -32,6 +36,7 @@ Point = tuple[date, float]
 __all__ = ["Point", "metric_kr_chart", "maintain_chart", "milestone_chart", "series_chart"]
 
 CELL = 5  # px: the grid in which labels look for lines to avoid
+_BLOCK = 32  # points of a long series put in that grid at a time, where a label looks
 WIDTH = 640
 HEIGHT = 300
 MILESTONE_HEIGHT = 120
@@ -62,6 +67,20 @@ def _points(xy: Sequence[tuple[float, float]]) -> str:
     return " ".join(f"{x:g},{y:g}" for x, y in xy).replace("-0,", "0,")
 
 
+# _n(i / 10) for every coordinate a chart can hold, in tenths of a pixel: a long
+# series is most of a site's charts, and a lookup costs a fraction of a format.
+_TENTHS = tuple(_n(i / 10) for i in range(10 * (WIDTH + HEIGHT)))
+
+
+def _points_tenths(xs: Sequence[int], ys: Sequence[int]) -> str:
+    """_points() of coordinates given in tenths of a pixel (x = xs[i] / 10), xs in order."""
+    if xs and xs[0] >= 0 and xs[-1] < len(_TENTHS) and min(ys) >= 0 and max(ys) < len(_TENTHS):  # xs in order
+        text = _TENTHS.__getitem__
+        return " ".join(map(",".join, zip(map(text, xs), map(text, ys))))
+    return _points([(x / 10, y / 10) for x, y in zip(xs, ys)])
+
+
+@lru_cache(maxsize=4096)
 def _text_width(text: str) -> float:
     """An estimate of the width of a text at FONT size (wide CJK characters count double)."""
     return sum(FONT * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6) for c in text)
@@ -73,10 +92,24 @@ def _el(tag: str, attrs: Mapping[str, object], body: str = "") -> str:
     for name, value in attrs.items():
         if value is None:
             continue
-        text = _n(value) if isinstance(value, (int, float)) else escape(value)
+        text = _n(value) if isinstance(value, (int, float)) else _attr(value)
         parts.append(f'{name}="{text}"')
     head = " ".join(parts)
     return f"<{head}>{body}</{tag}>" if body else f"<{head}/>"
+
+
+def _attr(value: str) -> str:
+    """An attribute value escaped; the few short ones every chart repeats (classes, anchors,
+    dash patterns) are escaped once."""
+    text = _ATTRS.get(value)
+    if text is None:
+        text = str(escape(value))
+        if type(value) is str and len(value) <= 40 and len(_ATTRS) < 2048:  # not Markup: equal, not alike
+            _ATTRS[value] = text
+    return text
+
+
+_ATTRS: dict[str, str] = {}
 
 
 def _stroke(tag: str, cls: str, dash: str | None = None, **attrs: object) -> str:
@@ -205,6 +238,23 @@ class _Frame:
         left, bottom, x0, y0 = self.left, self.bottom, self.x0, self.y0
         return [(round(left + (d.toordinal() - x0) * sx, 1), round(bottom - (v - y0) * sy, 1)) for d, v in obs]
 
+    def tenths(self, obs: Sequence[Point]) -> tuple[list[int], list[int]]:
+        """points() as whole tenths of a pixel (x = xs[i] / 10), which are cheaper to draw with.
+
+        round(v * 10) rather than round(v, 1): the two differ only for a value within
+        a rounding error of a half-tenth of a pixel, and then by a tenth of a pixel."""
+        if not obs:
+            return [], []
+        sx = 10 * (self.right - self.left) / (self.x1 - self.x0)  # tenths of a pixel a day
+        sy = 10 * (self.bottom - self.top) / (self.y1 - self.y0)  # tenths of a pixel a unit
+        dates, values = zip(*obs)
+        # round(10 * left + (day - x0) * sx) and round(10 * bottom - (v - y0) * sy) as chains
+        # of map(): the arithmetic of points(), without a Python loop over the points.
+        xs = map(add, repeat(10 * self.left), map(mul, map(sub, map(date.toordinal, dates), repeat(self.x0)),
+                                                  repeat(sx)))
+        ys = map(sub, repeat(10 * self.bottom), map(mul, map(sub, values, repeat(self.y0)), repeat(sy)))
+        return list(map(round, xs)), list(map(round, ys))
+
     def contains(self, day: date) -> bool:
         return self.x0 <= day.toordinal() <= self.x1
 
@@ -234,6 +284,8 @@ class _Canvas:
         # Where drawn lines pass, as cells of a CELL-pixel grid: a label checks the few
         # cells under it instead of every point of a long series.
         self.line_cells: set[tuple[int, int]] = set()
+        # Long series (xs, ys, blocks done), put in line_cells only where a label looks.
+        self.pending: list[tuple[Sequence[int], Sequence[int], bytearray]] = []
 
     def add(self, *parts: str) -> None:
         self.parts.extend(parts)
@@ -246,11 +298,42 @@ class _Canvas:
         cells = self.line_cells
         cells.update([(int(x // CELL), int(y // CELL)) for x, y in xy])
         for (x0, y0), (x1, y1) in zip(xy, xy[1:]):
-            if abs(x1 - x0) + abs(y1 - y0) < 2 * CELL:
-                continue  # a short segment: its ends' cells cover it (the common case in long series)
-            steps = int(math.hypot(x1 - x0, y1 - y0) // 5)
-            for i in range(1, steps):  # long segments: points in between too
-                cells.add((int((x0 + (x1 - x0) * i / steps) // CELL), int((y0 + (y1 - y0) * i / steps) // CELL)))
+            self._segment(x0, y0, x1, y1)
+
+    def avoid_tenths(self, xs: Sequence[int], ys: Sequence[int]) -> None:
+        """avoid() for a line given in tenths of a pixel (see _Frame.tenths), xs in order.
+
+        The same cells, found lazily: a label looks at a few columns of the grid, and
+        _mark puts in line_cells the blocks of points that can reach them, each once."""
+        if xs:
+            self.pending.append((xs, ys, bytearray(-(-len(xs) // _BLOCK))))
+
+    def _mark(self, c0: int, c1: int) -> None:
+        """Every cell of the pending lines in grid columns c0..c1 (and some more) into line_cells."""
+        for xs, ys, done in self.pending:
+            n = len(xs)
+            first = max(0, bisect_left(xs, c0 * 10 * CELL) - 1)   # the segment entering column c0
+            last = min(n - 1, bisect_left(xs, (c1 + 1) * 10 * CELL))  # the end of the one leaving c1
+            for b in range(first // _BLOCK, last // _BLOCK + 1):
+                if not done[b]:
+                    done[b] = 1
+                    self._mark_points(xs[b * _BLOCK:b * _BLOCK + _BLOCK + 1], ys[b * _BLOCK:b * _BLOCK + _BLOCK + 1])
+
+    def _mark_points(self, xs: Sequence[int], ys: Sequence[int]) -> None:
+        """avoid() of points in tenths of a pixel."""
+        self.line_cells.update(zip(map(floordiv, xs, repeat(10 * CELL)), map(floordiv, ys, repeat(10 * CELL))))
+        # Whole tenths find the few long segments; _segment decides on the pixels, as avoid() does.
+        near = 10 * 2 * CELL - 1
+        for i in [i for i in range(len(xs) - 1) if abs(xs[i + 1] - xs[i]) + abs(ys[i + 1] - ys[i]) >= near]:
+            self._segment(xs[i] / 10, ys[i] / 10, xs[i + 1] / 10, ys[i + 1] / 10)
+
+    def _segment(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        if abs(x1 - x0) + abs(y1 - y0) < 2 * CELL:
+            return  # a short segment: its ends' cells cover it (the common case in long series)
+        steps = int(math.hypot(x1 - x0, y1 - y0) // 5)
+        cells = self.line_cells
+        for i in range(1, steps):  # long segments: points in between too
+            cells.add((int((x0 + (x1 - x0) * i / steps) // CELL), int((y0 + (y1 - y0) * i / steps) // CELL)))
 
     def label(self, text: str, candidates: Sequence[_Candidate], bounds: _Box, priority: int = 1) -> None:
         """Ask for a text label; labels are placed when the chart is rendered, once every marker
@@ -261,14 +344,32 @@ class _Canvas:
         """The text at the first candidate place that overlaps nothing (else the least bad one)."""
         width = _text_width(text)
         best: tuple[float, float, float, str, _Box] | None = None
+        # The arithmetic of _overlap and _outside written out (with no call for each pair of
+        # boxes): a chart has a few labels, but each tries several places against every box.
+        u0, v0, u1, v1 = bounds
+        right = WIDTH - 2.0 - width
         for x, y, anchor in candidates:
-            start = x - {"start": 0.0, "middle": width / 2, "end": width}[anchor]
-            shift = min(max(start, 2.0), WIDTH - 2.0 - width) - start     # stay inside the viewBox
-            box = (start + shift - 2, y - FONT * 0.85, start + shift + width + 2, y + FONT * 0.3)
-            crossed = sum((cx, cy) in self.line_cells
-                          for cx in range(int(box[0] // CELL), int(box[2] // CELL) + 1)
-                          for cy in range(int(box[1] // CELL), int(box[3] // CELL) + 1))
-            cost = sum(_overlap(box, other) for other in self.taken) + 10 * _outside(box, bounds) + 20 * crossed
+            start = x - (0.0 if anchor == "start" else width / 2 if anchor == "middle" else width)
+            shift = (start if start > 2.0 else 2.0)
+            shift = (shift if shift < right else right) - start     # stay inside the viewBox
+            box = x0, y0, x1, y1 = (start + shift - 2, y - FONT * 0.85, start + shift + width + 2, y + FONT * 0.3)
+            cost = 0.0
+            for a0, b0, a1, b1 in self.taken:
+                w = (x1 if x1 < a1 else a1) - (x0 if x0 > a0 else a0)
+                if w > 0:
+                    h = (y1 if y1 < b1 else b1) - (y0 if y0 > b0 else b0)
+                    if h > 0:
+                        cost += w * h
+            w = (x1 if x1 < u1 else u1) - (x0 if x0 > u0 else u0)
+            h = (y1 if y1 < v1 else v1) - (y0 if y0 > v0 else v0)
+            cost += 10 * ((x1 - x0) * (y1 - y0) - (w * h if w > 0 and h > 0 else 0.0))
+            if best is not None and cost >= best[0]:
+                continue  # crossing lines can only add to the cost
+            columns = range(int(box[0] // CELL), int(box[2] // CELL) + 1)
+            if self.pending:
+                self._mark(columns[0], columns[-1])
+            cost += 20 * len(self.line_cells.intersection(product(columns, range(int(box[1] // CELL),
+                                                                                 int(box[3] // CELL) + 1))))
             if best is None or cost < best[0]:
                 best = (cost, x + shift, y, anchor, box)
             if cost == 0:
@@ -282,14 +383,7 @@ class _Canvas:
         """A row (or rows) of line samples with their names; returns the y below the legend."""
         if not items:
             return 12.0
-        x, y, rows = left, 14.0, ['<g class="okr-chart__legend">']
-        for cls, dash, text in items:
-            width = 26 + _text_width(text)
-            if x + width > WIDTH - 8 and x > left:
-                x, y = left, y + 15
-            rows.append(_stroke("line", cls, dash, x1=x, y1=y - 4, x2=x + 20, y2=y - 4, **{"stroke-width": 2}))
-            rows.append(_el("text", {"x": x + 25, "y": y}, escape(text)))
-            x += width + 16
+        rows, y = _legend(tuple(items), left)
         self.add(*rows, "</g>")
         return y + 14
 
@@ -315,9 +409,53 @@ class _Canvas:
 # --- shared pieces -------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)  # every chart of a kind has the same legend
+def _legend(items: tuple[tuple[str, str | None, str], ...], left: float) -> tuple[tuple[str, ...], float]:
+    x, y, rows = left, 14.0, ['<g class="okr-chart__legend">']
+    for cls, dash, text in items:
+        width = 26 + _text_width(text)
+        if x + width > WIDTH - 8 and x > left:
+            x, y = left, y + 15
+        rows.append(_stroke("line", cls, dash, x1=x, y1=y - 4, x2=x + 20, y2=y - 4, **{"stroke-width": 2}))
+        rows.append(_el("text", {"x": x + 25, "y": y}, escape(text)))
+        x += width + 16
+    return tuple(rows), y
+
+
 def _clean(observations: Sequence[Point]) -> list[Point]:
     """Finite values only, in date order (the sort is stable: ties keep their order)."""
+    if not isinstance(observations, (list, tuple)):
+        observations = list(observations)  # read twice below
+    dates, values = _columns(observations)
+    if all(map(math.isfinite, values)) and all(map(le, dates, dates[1:])):
+        return list(zip(dates, map(float, values)))  # the usual case, checked at C speed
     return sorted(((d, float(v)) for d, v in observations if math.isfinite(v)), key=lambda p: p[0])
+
+
+def _columns(points: Sequence[Point]) -> tuple[Sequence[date], Sequence[float]]:
+    """The dates and the values of a series."""
+    return tuple(zip(*points)) if points else ((), ())  # type: ignore[return-value]
+
+
+def _decimate(xs: list[int], ys: list[int]) -> tuple[list[int], list[int]]:
+    """The vertices worth drawing of a line in tenths of a pixel, xs in order: where more than
+    four points share a pixel column, its first, lowest, highest and last (min/max decimation).
+    The line looks the same at the chart's resolution and keeps every extreme; a series of a
+    few hundred points has at most one point a column and is drawn whole."""
+    columns = list(map(floordiv, xs, repeat(10)))
+    if not any(map(eq, columns, columns[4:])):
+        return xs, ys
+    keep: list[int] = []
+    start, n = 0, len(xs)
+    while start < n:
+        end = bisect_right(columns, columns[start], start)
+        if end - start <= 4:
+            keep.extend(range(start, end))
+        else:
+            run = ys[start:end]
+            keep.extend(sorted({start, start + run.index(min(run)), start + run.index(max(run)), end - 1}))
+        start = end
+    return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
 def _plot(canvas: _Canvas, dates: Sequence[date], values: Sequence[float],
@@ -345,16 +483,27 @@ def _axes(canvas: _Canvas, f: _Frame, yticks: Sequence[tuple[float, str]], xtick
     canvas.add(
         _stroke("path", "okr-chart__grid", None, d=grid or None, **{"stroke-opacity": 0.2}),
         _stroke("path", "okr-chart__axis", None, d=f"M{_n(f.left)} {_n(f.top)}V{_n(f.bottom)}H{_n(f.right)}{marks}"),
-        *(_el("text", {"class": "okr-chart__tick", "x": f.left - 9, "y": f.y(v) + 4, "text-anchor": "end"}, escape(t))
-          for v, t in yticks),
+        *(_y_tick_label(f.left - 9, f.y(v) + 4, t) for v, t in yticks),
         *(_tick_label(f.x(d), f.bottom + 18, t) for d, t in xticks),
-        _el("text", {"class": "okr-chart__label", "x": (f.left + f.right) / 2, "y": canvas.height - 6,
-                     "text-anchor": "middle"}, escape(labels["date"])),
-        _el("text", {"class": "okr-chart__label", "transform": "rotate(-90)", "x": -(f.top + f.bottom) / 2, "y": 14,
-                     "text-anchor": "middle"}, escape(labels["value"])),
+        *_axis_titles(f.left, f.right, f.top, f.bottom, canvas.height, labels["date"], labels["value"]),
     )
 
 
+@lru_cache(maxsize=256)  # charts of one size share them
+def _axis_titles(left: float, right: float, top: float, bottom: float, height: int, x_title: str,
+                 y_title: str) -> tuple[str, str]:
+    return (_el("text", {"class": "okr-chart__label", "x": (left + right) / 2, "y": height - 6,
+                         "text-anchor": "middle"}, escape(x_title)),
+            _el("text", {"class": "okr-chart__label", "transform": "rotate(-90)", "x": -(top + bottom) / 2, "y": 14,
+                         "text-anchor": "middle"}, escape(y_title)))
+
+
+@lru_cache(maxsize=1024)
+def _y_tick_label(x: float, y: float, text: str) -> str:
+    return _el("text", {"class": "okr-chart__tick", "x": x, "y": y, "text-anchor": "end"}, escape(text))
+
+
+@lru_cache(maxsize=1024)  # charts of one period share their x ticks
 def _tick_label(x: float, y: float, text: str) -> str:
     """An x tick label centred under its tick, kept inside the viewBox."""
     half = _text_width(text) / 2
@@ -378,13 +527,14 @@ def _observed(canvas: _Canvas, f: _Frame, obs: Sequence[Point], fmt: Callable[[f
             middle = {"x": (f.left + f.right) / 2, "y": (f.top + f.bottom) / 2, "text-anchor": "middle"}
             canvas.add(_el("text", {"class": "okr-chart__label", **middle}, escape(labels["no_observations"])))
         return
-    xy = f.points(obs)
-    canvas.avoid(xy)
-    canvas.add(_stroke("polyline", "okr-chart__observed", None, points=_points(xy),
+    xs, ys = f.tenths(obs)
+    line_xs, line_ys = _decimate(xs, ys)
+    canvas.avoid_tenths(line_xs, line_ys)
+    canvas.add(_stroke("polyline", "okr-chart__observed", None, points=_points_tenths(line_xs, line_ys),
                        **{"stroke-width": 2, "stroke-linejoin": "round"}))
     if len(obs) <= MAX_DOTS:
-        canvas.add(*(_dot("okr-chart__point", x, y, 2.5, d, fmt(v)) for (x, y), (d, v) in zip(xy, obs)))
-    (x, y), (day, value) = xy[-1], obs[-1]
+        canvas.add(*(_dot("okr-chart__point", x / 10, y / 10, 2.5, d, fmt(v)) for x, y, (d, v) in zip(xs, ys, obs)))
+    (x, y), (day, value) = (xs[-1] / 10, ys[-1] / 10), obs[-1]
     canvas.add(_dot("okr-chart__latest", x, y, 5, day, fmt(value)))
     canvas.reserve(x, y, 6)
     # The line arrives from the left: right of the latest point is free, when there is room.
@@ -434,7 +584,7 @@ def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: P
         legend.append(("okr-chart__original-target", _DASH["original"], original_name))
     canvas = _Canvas("metric", chart_id, title, description, HEIGHT)
     shown = [baseline, target, *([original] if original else []), *obs]
-    f = _plot(canvas, [d for d, _ in shown], [v for _, v in shown], legend, labels)
+    f = _plot(canvas, *_columns(shown), legend, labels)
     bx, by, tx, ty = f.x(baseline[0]), f.y(baseline[1]), f.x(target[0]), f.y(target[1])
     rising = target[1] > baseline[1]
     canvas.add(_stroke("line", "okr-chart__expected", _DASH["expected"], x1=bx, y1=by, x2=tx, y2=ty,
@@ -469,8 +619,8 @@ def maintain_chart(*, chart_id: str, observations: Sequence[Point], start: date,
     if limits:
         legend.append(("okr-chart__threshold", _DASH["threshold"], labels.get("threshold") or labels[limits[0][1]]))
     canvas = _Canvas("maintain", chart_id, title, description, HEIGHT)
-    values = [*(v for v, _ in limits), *(v for _, v in obs)]
-    f = _plot(canvas, [start, end, *(d for d, _ in obs)], values, legend, labels)
+    values = [*(v for v, _ in limits), *_columns(obs)[1]]
+    f = _plot(canvas, [start, end, *_columns(obs)[0]], values, legend, labels)
     if limits:
         band_top = f.top if maximum is None else f.y(maximum)
         band_bottom = f.bottom if minimum is None else f.y(minimum)
@@ -536,6 +686,6 @@ def series_chart(*, chart_id: str, observations: Sequence[Point], fmt: Callable[
     """The full series of a metric, with its latest value written."""
     obs = _clean(observations)
     canvas = _Canvas("series", chart_id, title, description, HEIGHT)
-    f = _plot(canvas, [d for d, _ in obs], [v for _, v in obs], [], labels)
+    f = _plot(canvas, *_columns(obs), [], labels)
     _observed(canvas, f, obs, fmt, labels)
     return canvas.render()

@@ -7,6 +7,8 @@ rules between values are the validate stage's.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +44,31 @@ def load_portal(root: Path) -> Loaded:
                                                   "repository, or create one with okr-portal init"))
         return Loaded(Portal(str(root), None, (), {}), tuple(problems))
     settings = _load_settings(root, reader)
-    objectives = tuple(_load_objective(root, rel, reader) for rel in _objective_files(root, problems))
-    metrics = _load_metrics(root, reader)
+    with _collector_paused():
+        objectives = tuple(_load_objective(root, rel, reader) for rel in _objective_files(root, problems))
+        metrics = _load_metrics(root, reader)
     portal = Portal(str(root), settings, tuple(o for o in objectives if o is not None), metrics)
     return Loaded(portal, tuple(problems))
+
+
+@contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while the files are read: a large portal is a million
+    new objects that stay (observations, mostly), and the collector would scan them over
+    and over as the heap grows (a third of the loading time). Reference counting still
+    frees what is dropped; the few cycles (parsers) wait for the next collection."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if not gc.get_freeze_count():
+            # Straight to the oldest generation (freeze, then unfreeze, moves them there without
+            # a scan): otherwise the first collection after this walks every object just read.
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -195,10 +218,10 @@ def _load_metrics(root: Path, reader: Reader) -> dict[str, Metric]:
         return {}
     metas: dict[str, str] = {}
     csvs: dict[str, str] = {}
-    for path in sorted(folder.iterdir()):
+    for path in sorted(folder.iterdir(), key=lambda path: path.name):  # one folder: as Path order, but cheaper
         if path.name.startswith(".") or not path.is_file():
             continue
-        rel = _rel(root, path)
+        rel = f"{METRICS_DIR}/{path.name}"  # _rel(root, path), for a thousand files
         if path.suffix not in (".yml", ".csv"):
             if path.suffix in (".yaml", ".YML", ".CSV"):
                 reader.error(Loc(rel), f"metric files end in .yml or .csv; rename it to {path.stem}{path.suffix.lower().replace('yaml', 'yml')}")

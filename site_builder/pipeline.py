@@ -15,7 +15,7 @@ from site_builder.load import load_portal
 from site_builder.model import Portal
 from site_builder.problems import Problem, sorted_problems
 from site_builder.progress import Progress
-from site_builder.render import render_site, write_tree
+from site_builder.render import render_tree
 from site_builder.validate import validate
 
 
@@ -95,15 +95,16 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> G
     seconds["render"] = seconds["write"] = 0.0
     for n, lang in enumerate(settings.languages, 1):
         progress.show(f"okr-portal build: writing the pages in {lang}", n, len(settings.languages), force=True)
-        files = render_site(report, checked.portal, lang, history=history)
-        seconds["render"] += lap()
         lang_work = work if lang == settings.default_language else work / f"lang-{lang}"
+        # Written as rendered (by the workers that render them), so "render" includes most writing.
+        tree = render_tree(report, checked.portal, lang_work / "docs", lang, history=history)
+        seconds["render"] += lap()
         lang_site = site_dir if lang == settings.default_language else language_staging(site_dir, lang)
         prefix = "" if lang == settings.default_language else f"{lang}/"
-        changed += [prefix + rel for rel in write_tree(files, lang_work / "docs")]
+        changed += [prefix + rel for rel in tree.changed]
         configs[lang] = write_config(engine_config(Path(root), settings, lang_work / "docs", lang_site, lang),
                                      lang_work / "mkdocs.yml")
-        pages += sum(1 for rel in files if rel.endswith(".md"))
+        pages += sum(1 for rel in tree.files if rel.endswith(".md"))
         seconds["write"] += lap()
     return Generated(checked, pages, changed, configs[settings.default_language], history.warnings, seconds,
                      configs)

@@ -3,11 +3,13 @@
 ``render_site`` is a pure function from a computed report to the files of an
 ordinary MkDocs docs tree: Markdown pages (mostly sanitized HTML), and the
 open-data files. ``write_tree`` then writes only the files whose content
-changed, so a preview server rebuilds only when something did.
+changed, so a preview server rebuilds only when something did; ``render_tree``
+does both, each worker writing the pages it renders.
 """
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import multiprocessing
@@ -15,6 +17,7 @@ import os
 import re
 from bisect import bisect_right
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import repeat
@@ -116,45 +119,104 @@ def render_site(report: Report, portal: Portal, lang: str | None = None,
     Objective and metric pages are most of the work and independent of each
     other: on a large portal they are rendered in forked worker processes.
     """
+    return _render(report, portal, lang, workers, history)[0]
+
+
+@dataclass(frozen=True)
+class Tree:
+    files: list[str]  # every file of the docs tree, relative to it, sorted
+    changed: list[str]  # the files written because their content changed, then those removed
+
+
+def render_tree(report: Report, portal: Portal, docs_dir: Path, lang: str | None = None,
+                workers: int | None = None, history: History = UNAVAILABLE) -> Tree:
+    """``write_tree(render_site(...), docs_dir)``, with each worker writing the pages it
+    renders: the pages do not travel back between processes, and the writing is
+    shared out too."""
+    docs_dir = Path(docs_dir)
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    files, changed = _render(report, portal, lang, workers, history, docs_dir)
+    changed = sorted(changed + _write_files({rel: c for rel, c in files.items() if c is not None}, docs_dir))
+    return Tree(list(files), changed + _sweep(docs_dir, files))
+
+
+def _render(report: Report, portal: Portal, lang: str | None, workers: int | None, history: History,
+            docs_dir: Path | None = None) -> tuple[dict[str, str | bytes | None], list[str]]:
+    """render_site(), and what workers wrote to docs_dir (given one): the content of each
+    file they wrote is None, and the paths whose content changed are listed."""
     lang = lang or report.settings.default_language
     ctx = Context(report, portal, lang, messages(lang), history)
     used = _metrics_used(ctx)
     jobs = [("objective", i) for i in range(len(report.objectives))] + [("metric", m) for m in sorted(used)]
     files: dict[str, str | bytes] = {}
-    for part in _run_jobs(ctx, used, jobs, workers):
+
+    def the_rest() -> tuple[dict, list[str]]:  # run (and written) while the workers render the jobs
+        rest: dict[str, str | bytes] = {}
+        rest.update(_home(ctx))
+        rest.update(_periods(ctx))
+        rest.update(_owners(ctx))
+        rest.update(_tags(ctx))
+        rest.update(_metric_indexes(ctx, used))
+        rest.update(_changes(ctx))
+        rest[urls.API_DOC] = okrs_json(report)
+        rest[FEED_DOC] = atom_feed(ctx)
+        return (rest, []) if docs_dir is None else (dict.fromkeys(rest), _write_files(rest, docs_dir))
+
+    with _portal_frozen():
+        parts, (rest, changed) = _run_jobs(ctx, used, jobs, workers, the_rest, docs_dir)
+    for part, part_changed in parts:
         files.update(part)
-    files.update(_home(ctx))
-    files.update(_periods(ctx))
-    files.update(_owners(ctx))
-    files.update(_tags(ctx))
-    files.update(_metric_indexes(ctx, used))
-    files.update(_changes(ctx))
-    files[urls.API_DOC] = okrs_json(report)
-    files[FEED_DOC] = atom_feed(ctx)
-    return dict(sorted(files.items()))
+        changed += part_changed
+    files.update(rest)
+    return dict(sorted(files.items())), changed
+
+
+@contextmanager
+def _portal_frozen():
+    """The objects that exist now (the portal, its report) set aside from cyclic garbage
+    collection while the pages are rendered: rendering allocates enough to run the
+    collector many times, and each full run would walk the whole portal again. Forked
+    workers inherit the frozen set, so they do not touch (and copy) its memory either."""
+    if gc.get_freeze_count():  # someone else froze objects: leave their arrangement alone
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 PARALLEL_FROM = 200  # pages; below this, starting workers costs more than it saves
-_shared: tuple | None = None  # (ctx, used) for forked workers, inherited rather than pickled
+_shared: tuple | None = None  # (ctx, used, docs_dir) for forked workers, inherited rather than pickled
 
 
-def _run_jobs(ctx: Context, used: dict, jobs: list, workers: int | None) -> list[dict]:
+def _run_jobs(ctx: Context, used: dict, jobs: list, workers: int | None, meanwhile,
+              docs_dir: Path | None = None) -> tuple[list[tuple[dict, list[str]]], object]:
+    """The jobs' (files, changed) by worker, and what ``meanwhile()`` returns: called in
+    this process while the workers render, so the pages it makes cost no time of their
+    own. Given docs_dir, workers write their files there (see _render)."""
     global _shared
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [_render_jobs(jobs, ctx, used)]
-    chunks = [jobs[i::workers * 4] for i in range(workers * 4)]
-    _shared = (ctx, used)
+        return [(_render_jobs(jobs, ctx, used), [])], meanwhile()
+    chunks = [jobs[i::workers * 8] for i in range(workers * 8)]  # small: whoever is free takes the next
+    _shared = (ctx, used, docs_dir)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_render_jobs_shared, chunks))
+            results = pool.map(_render_jobs_shared, chunks)  # submitted now, collected below
+            rest = meanwhile()
+            return list(results), rest
     finally:
         _shared = None
 
 
-def _render_jobs_shared(jobs: list) -> dict:
-    ctx, used = _shared
-    return _render_jobs(jobs, ctx, used)
+def _render_jobs_shared(jobs: list) -> tuple[dict, list[str]]:
+    ctx, used, docs_dir = _shared
+    files = _render_jobs(jobs, ctx, used)
+    if docs_dir is None:
+        return files, []
+    return dict.fromkeys(files), _write_files(files, docs_dir)
 
 
 def _render_jobs(jobs: list, ctx: Context, used: dict) -> dict:
@@ -421,25 +483,48 @@ def _csv_field(text: str) -> str:
 def write_tree(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
     """Make docs_dir hold exactly ``files``, writing only what changed. Returns the changed paths."""
     docs_dir.mkdir(parents=True, exist_ok=True)
+    return _write_files(files, docs_dir) + _sweep(docs_dir, files)
+
+
+def _write_files(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
+    """Write the files whose content changed (or that are new), each through a temporary file."""
+    base = os.fspath(docs_dir)
+    folders: set[str] = set()  # made or found: a new tree needs each made once, not tried per file
     changed = []
     for rel, content in files.items():
         data = content.encode("utf-8") if isinstance(content, str) else content
-        path = docs_dir / rel
-        try:
-            if path.read_bytes() == data:
-                continue
-        except OSError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        path = os.path.join(base, rel)
+        folder = os.path.dirname(path)
+        if folder in folders or os.path.isdir(folder):
+            try:
+                with open(path, "rb") as old:
+                    if old.read() == data:
+                        folders.add(folder)
+                        continue
+            except OSError:
+                pass
+        else:
+            os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+        with open(path + ".tmp", "wb") as tmp:
+            tmp.write(data)
+        os.replace(path + ".tmp", path)
         changed.append(rel)
-    wanted = {Path(rel) for rel in files}
-    for path in sorted(docs_dir.rglob("*"), reverse=True):
-        rel = path.relative_to(docs_dir)
-        if path.is_file() and rel not in wanted:
-            path.unlink()
-            changed.append(rel.as_posix())
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
     return changed
+
+
+def _sweep(docs_dir: Path, wanted) -> list[str]:
+    """Remove the files not ``wanted`` (paths relative to docs_dir), then the folders left empty."""
+    base = os.fspath(docs_dir)
+    wanted = set(wanted)
+    removed = []
+    for folder, _, names in os.walk(base, topdown=False):
+        prefix = os.path.relpath(folder, base).replace(os.sep, "/") + "/"
+        prefix = "" if prefix == "./" else prefix
+        for name in names:
+            if prefix + name not in wanted:
+                os.unlink(os.path.join(folder, name))
+                removed.append(prefix + name)
+        if folder != base and not os.listdir(folder):
+            os.rmdir(folder)
+    return sorted(removed, reverse=True)

@@ -8,8 +8,10 @@ no Python to call, so a theme author can change them without reading this.
 from __future__ import annotations
 
 import html
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from markupsafe import Markup
 
@@ -120,8 +122,16 @@ def table_html(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]])
              f'<caption>{esc(caption)}</caption>\n<thead><tr>']
     parts += [f'<th scope="col">{esc(h)}</th>' for h in head]
     parts.append("</tr></thead>\n<tbody>\n")
-    for first, *rest in rows:
-        parts.append(f'<tr><th scope="row">{esc(first)}</th>{"".join(f"<td>{esc(c)}</td>" for c in rest)}</tr>\n')
+    width = len(head)
+    # The usual case in one pass: every cell escaped at once, split apart, and laid
+    # out by one row template (a cell holding the separator takes the slow path).
+    cells = esc("\0".join([c for row in rows for c in row])).split("\0") if rows else []
+    if width and all(len(row) == width for row in rows) and len(cells) == width * len(rows):
+        row = '<tr><th scope="row">{}</th>' + "<td>{}</td>" * (width - 1) + "</tr>\n"
+        parts.extend(map(row.format, *(cells[i::width] for i in range(width))))
+    else:
+        for first, *rest in rows:
+            parts.append(f'<tr><th scope="row">{esc(first)}</th>{"".join(f"<td>{esc(c)}</td>" for c in rest)}</tr>\n')
     parts.append("</tbody></table></div>")
     return Markup("".join(parts))
 
@@ -225,7 +235,12 @@ def _visible(metric: Metric | None, start: date, end: date, as_of: date) -> list
     if metric is None:
         return []
     last = min(end, as_of)
-    return [o for o in metric.observations if o.value is not None and start <= o.date <= last]
+    observations = metric.observations  # sorted by date: only the rows in range are looked at
+    span = observations[bisect_left(observations, start, key=_date_of):bisect_right(observations, last, key=_date_of)]
+    return [o for o in span if o.value is not None]
+
+
+_date_of = itemgetter(0)  # an Observation's date
 
 
 def _chart_and_observations(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, fmt, metric, original=None):
@@ -317,7 +332,7 @@ class MetricView:
 def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatus, KeyResultStatus]],
                 from_doc: str) -> MetricView:
     fmt = ctx.fmt(metric)
-    shown = [o for o in metric.observations if o.date <= ctx.report.as_of]
+    shown = metric.observations[:bisect_right(metric.observations, ctx.report.as_of, key=_date_of)]
     revised = _revisions(ctx, metric, fmt)
     with_values = [o for o in shown if o.value is not None]
     title = ctx.plain(metric.title) or metric.id
@@ -339,8 +354,8 @@ def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatu
         table=table_html(f"{title} — {ctx.msg['observations']}",
                          (ctx.msg["date"], ctx.msg["value"], ctx.msg["note"]),
                          [(ctx.date(o.date), fmt(o.value) if o.value is not None else "—",
-                           " ".join(filter(None, (o.note, revised.get(o.date)))))
-                          for o in shown[::-1][:METRIC_TABLE_ROWS]]) if shown else None,
+                           " ".join(filter(None, (o.note, revised.get(o.date)))) if revised else o.note or "")
+                          for o in shown[:-METRIC_TABLE_ROWS - 1:-1]]) if shown else None,
         table_note=ctx.msg["table_csv"].format(shown=METRIC_TABLE_ROWS, total=len(shown))
         if len(shown) > METRIC_TABLE_ROWS else "",
         csv_link=urls.relative(from_doc, urls.metric_csv(metric.id)),

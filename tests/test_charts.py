@@ -450,3 +450,54 @@ def test_milestone_on_a_one_day_period():
 def test_negative_values_use_a_minus_sign_on_ticks():
     root = parse(series(observations=monthly([-5, -12.5, -3, -40])))
     assert any(t.startswith("\u2212") for t in (t.text for t in drawn(root, "okr-chart__tick", "text")))
+
+
+# --- dense series ------------------------------------------------------------------------------
+
+
+def test_decimation_keeps_each_pixel_columns_ends_and_extremes():
+    import random
+
+    rng = random.Random(7)
+    xs = sorted(rng.randrange(0, 400) for _ in range(3000))  # tenths of a pixel: 40 columns, ~75 points each
+    xs += [400, 401, 415, 437]  # a column of four points: drawn whole
+    ys = [rng.randrange(0, 2000) for _ in xs]
+    kept_x, kept_y = charts._decimate(xs, ys)
+    kept = list(zip(kept_x, kept_y))
+    assert len(kept) < len(xs) / 10
+    assert kept[0] == (xs[0], ys[0]) and kept[-1] == (xs[-1], ys[-1])
+    assert kept_x == sorted(kept_x)
+    for column in sorted({x // 10 for x in xs}):
+        points = [(x, y) for x, y in zip(xs, ys) if x // 10 == column]
+        drawn_here = [p for p in kept if p[0] // 10 == column]
+        if len(points) <= 4:
+            assert drawn_here == points
+            continue
+        values = [y for _, y in points]
+        ends_and_extremes = {0, values.index(min(values)), values.index(max(values)), len(points) - 1}
+        # first, lowest, highest, last, in the order they came, and nothing else
+        assert drawn_here == [points[i] for i in sorted(ends_and_extremes)]
+
+
+def test_a_dense_series_is_drawn_from_its_pixel_columns_with_every_extreme():
+    start = date(2006, 1, 1)
+    obs = [(start + timedelta(days=i), 500 + (i * 7919 % 211) - (i % 997) / 3) for i in range(20 * 365)]
+    obs[4321] = (obs[4321][0], 5000.0)  # a spike and a dip between neighbours: never dropped
+    obs[1234] = (obs[1234][0], -4000.0)
+    root = parse(series(observations=obs))
+    (line,) = drawn(root, "okr-chart__observed", "polyline")
+    xy = points(line)
+    left, top, bottom, right = plot_box(root)
+    assert len(xy) <= 4 * (right - left + 1) < len(obs)  # at most four vertices a pixel column
+    assert xy[0] == (left, pytest.approx(y_of(root, obs[0][1]), abs=0.15))
+    assert xy[-1] == (right, pytest.approx(y_of(root, obs[-1][1]), abs=0.15))
+    ys = [y for _, y in xy]
+    assert min(ys) == pytest.approx(y_of(root, 5000.0), abs=0.15)
+    assert max(ys) == pytest.approx(y_of(root, -4000.0), abs=0.15)
+    assert centre(drawn(root, "okr-chart__latest")[0]) == xy[-1]
+
+
+def test_a_long_series_shorter_than_the_plot_is_not_decimated():
+    obs = [(date(2025, 1, 1) + timedelta(days=i), float(i % 13)) for i in range(500)]
+    (line,) = drawn(parse(series(observations=obs)), "okr-chart__observed", "polyline")
+    assert len(points(line)) == 500

@@ -1,0 +1,64 @@
+"""render_tree: the docs tree written as rendered (by the workers that render it)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conftest import REPO
+
+AS_OF = "2026-11-24"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from site_builder.compute import compute
+    from site_builder.pipeline import check
+
+    checked = check(REPO)
+    return compute(checked.portal, date.fromisoformat(AS_OF)), checked.portal
+
+
+def read_tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def as_bytes(files):
+    return {rel: c.encode("utf-8") if isinstance(c, str) else c for rel, c in files.items()}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_render_tree_writes_what_render_site_renders(demo, tmp_path, monkeypatch, workers):
+    from site_builder import render
+
+    report, portal = demo
+    files = render.render_site(report, portal, workers=1)
+    monkeypatch.setattr(render, "PARALLEL_FROM", 1)  # the demo is small: force the workers
+    docs = tmp_path / "docs"
+    tree = render.render_tree(report, portal, docs, workers=workers)
+    assert tree.files == list(files)
+    assert tree.changed == sorted(files)
+    assert read_tree(docs) == as_bytes(files)
+
+    # As write_tree: a second run changes nothing; stale files and empty folders go.
+    assert render.render_tree(report, portal, docs, workers=workers).changed == []
+    (docs / "stale.md").write_text("old page")
+    (docs / "gone" / "deeper").mkdir(parents=True)
+    first = next(rel for rel in files if rel.endswith(".md"))
+    (docs / first).write_text("edited by hand")
+    assert render.render_tree(report, portal, docs, workers=workers).changed == [first, "stale.md"]
+    assert read_tree(docs) == as_bytes(files) and not (docs / "gone").exists()
+
+
+def test_write_tree_keeps_its_behaviour(demo, tmp_path):
+    from site_builder import render
+
+    report, portal = demo
+    files = render.render_site(report, portal, workers=1)
+    docs = tmp_path / "docs"
+    assert render.write_tree(files, docs) == list(files)
+    (docs / "a" / "b").mkdir(parents=True)
+    (docs / "a" / "old.md").write_text("x")
+    assert render.write_tree(files, docs) == ["a/old.md"]
+    assert read_tree(docs) == as_bytes(files) and not (docs / "a").exists()
