@@ -31,10 +31,20 @@ def relative(from_doc: str, to_doc: str, anchor: str = "") -> str:
     here = page_url(from_doc)
     target = page_url(to_doc)
     base = posixpath.dirname(here.rstrip("/")) if not here.endswith("/") else here.rstrip("/")
-    rel = posixpath.relpath(target or ".", base or ".")
+    rel = _relpath(target, base)
     if to_doc.endswith(".md") and not rel.endswith("/"):
         rel = "./" if rel == "." else rel + "/"
     return rel + (f"#{anchor}" if anchor else "")
+
+
+def _relpath(target: str, base: str) -> str:
+    """posixpath.relpath for two site paths, without its two calls to os.getcwd
+    (a large portal makes hundreds of thousands of links)."""
+    to, start = [p for p in target.split("/") if p], [p for p in base.split("/") if p]
+    common = 0
+    while common < len(to) and common < len(start) and to[common] == start[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + to[common:]) or "."
 
 
 def objective_doc(objective_id: str) -> str:
