@@ -42,24 +42,43 @@ def _month_ends(start: date, end: date):
         day = nxt
 
 
+def _transitions(ctx: Context, status, kr_status) -> list[tuple[date, object, object]]:
+    """(day, status before, status after) for each month end where the key result's status
+    changed. The same in every language: worked out once per report (the feed of each
+    language asks again), and only for the report being rendered."""
+    if _memo.get("report") is not ctx.report:
+        _memo.clear()
+        _memo["report"] = ctx.report
+    key = (status.objective.id, kr_status.key_result.id)
+    if key not in _memo:
+        kr, period = kr_status.key_result, status.period
+        metric = ctx.metric(kr.metric)
+        last_day = min(ctx.report.as_of, period.end + timedelta(days=1))
+        days = list(_month_ends(period.start, last_day))
+        if ctx.report.as_of > period.end:
+            days.append(period.end + timedelta(days=1))  # the final status
+        found, previous = [], None
+        for day in days:
+            now = key_result_status(kr, period, metric, ctx.report.settings, day).status
+            if previous is not None and now is not previous:
+                found.append((day, previous, now))
+            previous = now
+        _memo[key] = found
+    return _memo[key]
+
+
+_memo: dict = {}
+
+
 def _status_changes(ctx: Context, status, kr_status, tag):
     """The key result's status at the end of each month of its period, and when it changed."""
-    kr, period = kr_status.key_result, status.period
-    metric = ctx.metric(kr.metric)
-    last_day = min(ctx.report.as_of, period.end + timedelta(days=1))
-    days = list(_month_ends(period.start, last_day))
-    if ctx.report.as_of > period.end:
-        days.append(period.end + timedelta(days=1))  # the final status
-    previous = None
-    for day in days:
-        now = key_result_status(kr, period, metric, ctx.report.settings, day).status
-        if previous is not None and now is not previous:
-            words = f"{ctx.msg['status.' + previous.value]} → {ctx.msg['status.' + now.value]}"
-            yield Entry(f"{tag}:status/{status.objective.id}/{kr.id}/{day.isoformat()}", day,
-                        f"{ctx.plain(kr.title)}: {words}",
-                        f"{urls.objective_doc(status.objective.id)}#kr-{kr.id}",
-                        f"<p>{ctx.msg['status']}: {words} ({ctx.date(day)})</p>")
-        previous = now
+    kr = kr_status.key_result
+    for day, previous, now in _transitions(ctx, status, kr_status):
+        words = f"{ctx.msg['status.' + previous.value]} → {ctx.msg['status.' + now.value]}"
+        yield Entry(f"{tag}:status/{status.objective.id}/{kr.id}/{day.isoformat()}", day,
+                    f"{ctx.plain(kr.title)}: {words}",
+                    f"{urls.objective_doc(status.objective.id)}#kr-{kr.id}",
+                    f"<p>{ctx.msg['status']}: {words} ({ctx.date(day)})</p>")
 
 
 def entries(ctx: Context) -> list[Entry]:

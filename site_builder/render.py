@@ -158,7 +158,7 @@ def _render(report: Report, portal: Portal, lang: str | None, workers: int | Non
         rest.update(_tags(ctx))
         rest.update(_metric_indexes(ctx, used))
         rest.update(_changes(ctx))
-        rest[urls.API_DOC] = okrs_json(report)
+        rest[urls.API_DOC] = _api(report)
         rest[FEED_DOC] = atom_feed(ctx)
         return (rest, []) if docs_dir is None else (dict.fromkeys(rest), _write_files(rest, docs_dir))
 
@@ -169,6 +169,16 @@ def _render(report: Report, portal: Portal, lang: str | None, workers: int | Non
         changed += part_changed
     files.update(rest)
     return dict(sorted(files.items())), changed
+
+
+def _api(report: Report) -> str:
+    """api/okrs.json, the same in every language's site: made once per report."""
+    if _api_memo[0] is not report:
+        _api_memo[:] = [report, okrs_json(report)]
+    return _api_memo[1]
+
+
+_api_memo: list = [None, ""]
 
 
 @contextmanager
