@@ -191,9 +191,30 @@ def _month_steps() -> Iterator[int]:
         years *= 10
 
 
-def _x_ticks(lo: date, hi: date) -> list[tuple[date, str]]:
+def _month_text(labels, day: date) -> str:
+    """A month as the page's language writes it (ChartLabels.month), else YYYY-MM."""
+    month = getattr(labels, "month", None)
+    return month(day) if month else f"{day.year:04d}-{day.month:02d}"
+
+
+def _day_text(labels, day: date) -> str:
+    """A day as the page's language writes it (ChartLabels.day), else YYYY-MM-DD."""
+    day_text = getattr(labels, "day", None)
+    return day_text(day) if day_text else day.isoformat()
+
+
+class ChartLabels(dict):
+    """The message catalog, with the language's way of writing days and months."""
+
+    def __init__(self, messages: Mapping[str, str], day: Callable[[date], str], month: Callable[[date], str]):
+        super().__init__(messages)
+        self.day, self.month = day, month
+
+
+def _x_ticks(lo: date, hi: date, labels=None) -> list[tuple[date, str]]:
     """Month starts in [lo, hi], thinned to at most MAX_X_TICKS (every 1, 2, 3 or 6 months,
-    or every 1, 2, 5… years), labelled YYYY-MM; the two ends when no two month starts fit."""
+    or every 1, 2, 5… years), labelled as the language writes a month; the two ends when
+    no two month starts fit."""
     first = lo.year * 12 + lo.month - 1 + (lo.day > 1)       # months since year 0
     last = hi.year * 12 + hi.month - 1
     for step in _month_steps():
@@ -202,11 +223,11 @@ def _x_ticks(lo: date, hi: date) -> list[tuple[date, str]]:
             break
     months = range(start, last + 1, step)
     if len(months) >= 2:
-        return [(date(i // 12, i % 12 + 1, 1), f"{i // 12:04d}-{i % 12 + 1:02d}") for i in months]
+        return [(d, _month_text(labels, d)) for d in (date(i // 12, i % 12 + 1, 1) for i in months)]
     if (hi - lo).days < 20:
         middle = lo + (hi - lo) / 2
-        return [(middle, middle.isoformat())]
-    return [(lo, lo.isoformat()), (hi, hi.isoformat())]
+        return [(middle, _day_text(labels, middle))]
+    return [(lo, _day_text(labels, lo)), (hi, _day_text(labels, hi))]
 
 
 # --- the drawing surface --------------------------------------------------------
@@ -466,7 +487,7 @@ def _plot(canvas: _Canvas, dates: Sequence[date], values: Sequence[float],
     if dates:
         lo, hi = _date_range(dates)
         y0, y1, yticks = _y_ticks(*_value_range(values or [0.0]))
-        xticks = _x_ticks(lo, hi)
+        xticks = _x_ticks(lo, hi, labels)
     else:
         lo, hi, y0, y1, yticks, xticks = date(2000, 1, 1), date(2000, 1, 2), 0.0, 1.0, [], []
     widest = max((_text_width(text) for _, text in yticks), default=0.0)
@@ -533,16 +554,17 @@ def _observed(canvas: _Canvas, f: _Frame, obs: Sequence[Point], fmt: Callable[[f
     canvas.add(_stroke("polyline", "okr-chart__observed", None, points=_points_tenths(line_xs, line_ys),
                        **{"stroke-width": 2, "stroke-linejoin": "round"}))
     if len(obs) <= MAX_DOTS:
-        canvas.add(*(_dot("okr-chart__point", x / 10, y / 10, 2.5, d, fmt(v)) for x, y, (d, v) in zip(xs, ys, obs)))
+        canvas.add(*(_dot("okr-chart__point", x / 10, y / 10, 2.5, _day_text(labels, d), fmt(v))
+                     for x, y, (d, v) in zip(xs, ys, obs)))
     (x, y), (day, value) = (xs[-1] / 10, ys[-1] / 10), obs[-1]
-    canvas.add(_dot("okr-chart__latest", x, y, 5, day, fmt(value)))
+    canvas.add(_dot("okr-chart__latest", x, y, 5, _day_text(labels, day), fmt(value)))
     canvas.reserve(x, y, 6)
     # The line arrives from the left: right of the latest point is free, when there is room.
     canvas.label(fmt(value), [(x + 10, y + 4, "start"), *_around(x, y)], f.bounds, priority=0)
 
 
-def _dot(cls: str, x: float, y: float, r: float, day: date, text: str) -> str:
-    return _el("circle", {"class": cls, "cx": x, "cy": y, "r": r}, f"<title>{day.isoformat()}: {escape(text)}</title>")
+def _dot(cls: str, x: float, y: float, r: float, day: str, text: str) -> str:
+    return _el("circle", {"class": cls, "cx": x, "cy": y, "r": r}, f"<title>{escape(day)}: {escape(text)}</title>")
 
 
 def _diamond(cls: str, x: float, y: float, hollow: bool = False) -> str:
@@ -648,7 +670,7 @@ def milestone_chart(*, chart_id: str, start: date, end: date, due: date, done: d
     canvas = _Canvas("milestone", chart_id, title, description, MILESTONE_HEIGHT)
     line_y = 70.0
     f = _Frame(34.0, 8.0, WIDTH - 34.0, line_y, lo.toordinal(), hi.toordinal(), 0.0, 1.0)
-    ticks = _x_ticks(lo, hi)
+    ticks = _x_ticks(lo, hi, labels)
     caps = "".join(f"M{_n(f.x(d))} {_n(line_y - 7)}v14" for d in (start, end))
     marks = "".join(f"M{_n(f.x(d))} {_n(line_y)}v5" for d, _ in ticks)
     canvas.add(_stroke("path", "okr-chart__axis", None, d=f"M{_n(f.left)} {_n(line_y)}H{_n(f.right)}{caps}{marks}",

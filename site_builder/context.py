@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from markupsafe import Markup
 
+from site_builder.charts import ChartLabels
 from site_builder.compute import Report
 from site_builder.formats import format_date, format_month, format_number, format_percent, format_value
 from site_builder.history import UNAVAILABLE, History
@@ -23,6 +25,11 @@ class Context:
     lang: str
     msg: dict
     history: History = UNAVAILABLE
+
+    @cached_property
+    def chart_labels(self) -> ChartLabels:
+        """The catalog as charts read it, with this language's days and months."""
+        return ChartLabels(self.msg, self.date, self.month)
 
     @property
     def default_lang(self) -> str:

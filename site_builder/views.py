@@ -248,7 +248,7 @@ def _chart_and_observations(ctx: Context, status: KeyResultStatus, objective: Ob
     chart_id = f"chart-{kr.id}"
     title = f"{ctx.msg['chart']}: {ctx.plain(kr.title)}"
     description = describe(ctx, status, period, fmt)
-    labels = ctx.msg
+    labels = ctx.chart_labels
     if kr.type == "milestone":
         chart = charts.milestone_chart(chart_id=chart_id, start=period.start, end=period.end, due=kr.due,
                                        done=kr.done if kr.done and kr.done <= as_of else None, as_of=as_of,
@@ -340,7 +340,7 @@ def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatu
     description = (f"{ctx.msg['latest']} {fmt(latest.value)} ({ctx.date(latest.date)}); "
                    f"{len(with_values)} {ctx.msg['observations'].lower()}." if latest else ctx.msg["no_observations"])
     chart = charts.series_chart(chart_id=f"chart-{metric.id}", observations=[(o.date, o.value) for o in with_values],
-                                fmt=fmt, labels=ctx.msg, title=f"{ctx.msg['chart']}: {title}", description=description)
+                                fmt=fmt, labels=ctx.chart_labels, title=f"{ctx.msg['chart']}: {title}", description=description)
     return MetricView(
         id=metric.id,
         title=ctx.inline(metric.title) or Markup.escape(metric.id),

@@ -106,6 +106,13 @@ def test_each_language_is_a_site_of_its_own(demo_site):
     assert "2026年11月24日" in text_of(chinese) and "Nov 24, 2026" in text_of(english)
     objective = page(demo_site, "zh-TW/objectives/veteran-access")
     assert "資料截至" in text_of(objective)
+    # Chart text too: month ticks and the points' tooltips.
+    ticks = re.findall(r'<text class="okr-chart__tick"[^>]*text-anchor="middle">([^<]*)', objective)
+    assert "2026年1月" in ticks and not any(re.fullmatch(r"\d{4}-\d\d", t) for t in ticks)
+    assert "<title>2026年1月1日: " in objective
+    english = page(demo_site, "objectives/veteran-access")
+    assert "Jan 2026" in re.findall(r'<text class="okr-chart__tick"[^>]*text-anchor="middle">([^<]*)', english)
+    assert "<title>Jan 1, 2026: " in english
 
 
 def test_the_switcher_and_hreflang_point_at_the_same_page_in_each_language(demo_site):
