@@ -129,11 +129,6 @@ def _command(config_file: Path, engine: str) -> list[str]:
 _ENV = {"PYTHONWARNINGS": "ignore", "NO_MKDOCS_2_WARNING": "1"}
 
 
-def run_engine(config_file: Path, engine: str = "mkdocs") -> str:
-    """Run ``<engine> build``; returns its warnings, raises EngineError on failure."""
-    return run_engines([config_file], engine)
-
-
 def run_engines(config_files: list[Path], engine: str = "mkdocs", envs: list[dict] | None = None) -> str:
     """Run one ``<engine> build`` per config at the same time (one per language),
     each with its own extra environment variables (``envs``, in the same order).

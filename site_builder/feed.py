@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from urllib.parse import urlparse
 
 from site_builder import history_views, urls
-from site_builder.compute import key_result_status
+from site_builder.compute import key_result_status, report_memo
 from site_builder.context import Context
 from site_builder.markup import to_html
 
@@ -46,11 +46,9 @@ def _transitions(ctx: Context, status, kr_status) -> list[tuple[date, object, ob
     """(day, status before, status after) for each month end where the key result's status
     changed. The same in every language: worked out once per report (the feed of each
     language asks again), and only for the report being rendered."""
-    if _memo.get("report") is not ctx.report:
-        _memo.clear()
-        _memo["report"] = ctx.report
-    key = (status.objective.id, kr_status.key_result.id)
-    if key not in _memo:
+    memo = report_memo(ctx.report)
+    key = ("transitions", status.objective.id, kr_status.key_result.id)
+    if key not in memo:
         kr, period = kr_status.key_result, status.period
         metric = ctx.metric(kr.metric)
         last_day = min(ctx.report.as_of, period.end + timedelta(days=1))
@@ -63,11 +61,8 @@ def _transitions(ctx: Context, status, kr_status) -> list[tuple[date, object, ob
             if previous is not None and now is not previous:
                 found.append((day, previous, now))
             previous = now
-        _memo[key] = found
-    return _memo[key]
-
-
-_memo: dict = {}
+        memo[key] = found
+    return memo[key]
 
 
 def _status_changes(ctx: Context, status, kr_status, tag):

@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from site_builder import urls, views
 from site_builder.api import okrs_json
-from site_builder.compute import ObjectiveStatus, Report
+from site_builder.compute import ObjectiveStatus, Report, report_memo
 from site_builder.messages import messages
 from site_builder.model import Portal
 from site_builder import history_views
@@ -173,12 +173,10 @@ def _render(report: Report, portal: Portal, lang: str | None, workers: int | Non
 
 def _api(report: Report) -> str:
     """api/okrs.json, the same in every language's site: made once per report."""
-    if _api_memo[0] is not report:
-        _api_memo[:] = [report, okrs_json(report)]
-    return _api_memo[1]
-
-
-_api_memo: list = [None, ""]
+    memo = report_memo(report)
+    if "api" not in memo:
+        memo["api"] = okrs_json(report)
+    return memo["api"]
 
 
 @contextmanager

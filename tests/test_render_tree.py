@@ -62,3 +62,23 @@ def test_write_tree_keeps_its_behaviour(demo, tmp_path):
     (docs / "a" / "old.md").write_text("x")
     assert render.write_tree(files, docs) == ["a/old.md"]
     assert read_tree(docs) == as_bytes(files) and not (docs / "a").exists()
+
+
+def test_what_languages_share_is_never_taken_from_an_earlier_report():
+    """The API and the feed's transitions are made once per report for all languages;
+    a preview server renders report after report in one process."""
+    from datetime import date
+
+    from conftest import REPO
+    from site_builder import render
+    from site_builder.api import okrs_json
+    from site_builder.compute import compute
+    from site_builder.pipeline import check
+
+    portal = check(REPO).portal
+    earlier, later = compute(portal, date(2026, 3, 31)), compute(portal, date(2026, 11, 24))
+    first = render.render_site(earlier, portal, workers=1)
+    second = render.render_site(later, portal, workers=1)
+    assert first["api/okrs.json"] == okrs_json(earlier) != second["api/okrs.json"] == okrs_json(later)
+    assert first["feed.xml"] != second["feed.xml"]
+    assert render.render_site(earlier, portal, "zh-TW", workers=1)["api/okrs.json"] == first["api/okrs.json"]
