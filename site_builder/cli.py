@@ -161,7 +161,7 @@ def _build(args) -> int:
             _report_problems(Checked(None, exc.problems), "text", sys.stdout)
         print(f"okr-portal build: {exc}", file=sys.stderr)
         return 1
-    for warning in built.history_warnings:
+    for warning in built.notices:
         print(f"warning: {warning}", file=sys.stderr)
     if built.warnings:
         print(built.warnings, file=sys.stderr)

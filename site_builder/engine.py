@@ -71,8 +71,10 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
     }
     if settings.base_url:
         config["site_url"] = settings.base_url.rstrip("/") + "/" + language_path(settings, lang)
+    # The theme declares the page's language with the portal's own code (theme/partials/language.html).
+    config["extra"] = {"okr_language": lang}
     if len(settings.languages) > 1:
-        config["extra"] = {"alternate": alternates(settings, lang)}
+        config["extra"]["alternate"] = alternates(settings, lang)
     return config
 
 

@@ -265,3 +265,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 def messages(lang: str) -> dict[str, str]:
     """The catalog for ``lang``, with English for anything not translated."""
     return {**MESSAGES["en"], **MESSAGES.get(lang, {})}
+
+
+def has_catalog(lang: str) -> bool:
+    """Whether okr-portal's own words exist in ``lang`` (English needs none)."""
+    return lang in MESSAGES

@@ -12,6 +12,7 @@ from site_builder.compute import compute
 from site_builder.engine import EngineError, engine_config, replace_site, run_engines, write_config
 from site_builder.history import read_history
 from site_builder.load import load_portal
+from site_builder.messages import has_catalog
 from site_builder.model import Portal
 from site_builder.problems import Problem, sorted_problems
 from site_builder.progress import Progress
@@ -40,7 +41,7 @@ class Built:
     generate_seconds: float
     engine_seconds: float
     warnings: str
-    history_warnings: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()  # what the generator could do only in part (see Generated.warnings)
     generate_parts: dict = None  # seconds by stage: load, history, compute, render, write
 
 
@@ -62,7 +63,7 @@ class Generated:
     pages: int
     changed: list[str]
     config: Path
-    warnings: tuple[str, ...] = ()  # history revisions that could not be read
+    warnings: tuple[str, ...] = ()  # history revisions that could not be read, languages without a catalog
     seconds: dict = None  # where the time went: load, history, compute, render, write
     configs: dict = None  # the engine config of each language, the default language's first
 
@@ -106,8 +107,14 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> G
                                      lang_work / "mkdocs.yml")
         pages += sum(1 for rel in tree.files if rel.endswith(".md"))
         seconds["write"] += lap()
-    return Generated(checked, pages, changed, configs[settings.default_language], history.warnings, seconds,
-                     configs)
+    return Generated(checked, pages, changed, configs[settings.default_language],
+                     history.warnings + _catalog_warnings(settings.languages), seconds, configs)
+
+
+def _catalog_warnings(languages) -> tuple[str, ...]:
+    return tuple(f"okr-portal has no message catalog for {lang!r}: the words it writes itself "
+                 f"(statuses, labels, headings) are in English on that language's pages"
+                 for lang in languages if not has_catalog(lang))
 
 
 def _engine_env(root: Path, lang: str) -> dict:

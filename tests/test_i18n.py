@@ -241,3 +241,23 @@ def test_the_traditional_chinese_dictionary_is_written_once_and_splits_tradition
     tokenizer = jieba.Tokenizer(str(path))
     assert "|".join(tokenizer.cut("我們承諾縮短候診時間")) == "我們|承諾|縮短|候診|時間"
     assert "|".join(tokenizer.cut("我们承诺缩短候诊时间")) == "我们|承诺|缩短|候诊|时间"  # Simplified still works
+
+
+def test_a_language_is_declared_with_the_portals_own_code_and_a_missing_catalog_is_said(portal, cli):
+    root = portal({"okrs/objectives/wait.yml": OBJECTIVE.replace("zh-TW", "pt-BR"),
+                   "okrs/metrics/wait.csv": "date,value\n2026-01-01,30\n"},
+                  portal_yml="schema: 1\ntitle: T\norganization: O\nlanguages: [en, pt-BR]\nperiods:\n"
+                             "  - {id: cy2026, title: Y, start: 2026-01-01, end: 2026-12-31}\n")
+    run = cli(root, "build", "--as-of", "2026-06-30")
+    assert run.code == 0
+    # Material calls its Portuguese translation "pt"; the page is declared as written.
+    assert '<html lang="pt-BR"' in page(root, "pt-BR/objectives/wait")
+    assert "30 de jun. de 2026" in text_of(page(root, "pt-BR/objectives/wait"))
+    assert "warning: okr-portal has no message catalog for 'pt-BR'" in run.err
+    assert "catalog" not in cli(root, "validate").err
+
+
+def test_the_demo_languages_all_have_catalogs(demo_site):
+    from site_builder.messages import has_catalog
+
+    assert has_catalog("en") and has_catalog("zh-TW") and not has_catalog("pt-BR")
