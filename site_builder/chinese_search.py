@@ -44,10 +44,17 @@ def traditional_dictionary(cache_dir: Path) -> Path | None:
     known = {word for word, _ in words}
     extra = [f"{new} {rest}" for (word, rest), new in zip(words, converted)
              if new != word and new not in known and " " not in new]
-    cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(source + extra) + "\n", encoding="utf-8")
-    tmp.replace(path)  # a build killed half-way leaves no half dictionary behind
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp.write_text("\n".join(source + extra) + "\n", encoding="utf-8")
+        tmp.replace(path)  # a build killed half-way leaves no half dictionary behind
+    except OSError:  # a full or read-only disk: search still works, with jieba's own words
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return None
     return path
 
 

@@ -261,3 +261,12 @@ def test_the_demo_languages_all_have_catalogs(demo_site):
     from site_builder.messages import has_catalog
 
     assert has_catalog("en") and has_catalog("zh-TW") and not has_catalog("pt-BR")
+
+
+def test_without_room_for_the_dictionary_the_search_keeps_jiebas_own_words(tmp_path):
+    from site_builder.chinese_search import traditional_dictionary
+
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder should be")
+    assert traditional_dictionary(blocked / "cache") is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
