@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from site_builder.charts import ChartLabels
 from site_builder.compute import Report
-from site_builder.formats import format_date, format_month, format_number, format_percent, format_value
+from site_builder.formats import format_date, format_month, format_number, format_value
 from site_builder.history import UNAVAILABLE, History
 from site_builder.markup import to_html, to_inline_html, to_plain
 from site_builder.model import Metric, Portal
@@ -40,22 +40,19 @@ class Context:
 
     def html(self, text: Text | None) -> Markup:
         """Markdown made safe HTML; a fallback translation says which language it is in."""
-        if text is None:
-            return Markup("")
-        source, other_lang = text.resolve(self.lang, self.default_lang)
-        rendered = to_html(source)
-        if other_lang is None:
-            return rendered
-        return Markup('<div lang="{}">{}</div>').format(other_lang, rendered)
+        return self._marked(text, to_html, "div")
 
     def inline(self, text: Text | None) -> Markup:
+        return self._marked(text, to_inline_html, "span")
+
+    def _marked(self, text: Text | None, render, tag: str) -> Markup:
         if text is None:
             return Markup("")
         source, other_lang = text.resolve(self.lang, self.default_lang)
-        rendered = to_inline_html(source)
+        rendered = render(source)
         if other_lang is None:
             return rendered
-        return Markup('<span lang="{}">{}</span>').format(other_lang, rendered)
+        return Markup('<{0} lang="{1}">{2}</{0}>').format(Markup(tag), other_lang, rendered)
 
     def lang_of(self, text: Text | None) -> str | None:
         """The language ``text`` shows in when it is not this page's (a fallback), else None."""
@@ -75,9 +72,6 @@ class Context:
 
     def number(self, value: float) -> str:
         return format_number(value, None, self.lang)
-
-    def percent(self, ratio: float | None) -> str:
-        return format_percent(ratio, self.lang)
 
     def date(self, day: date) -> str:
         return format_date(day, self.lang)

@@ -63,7 +63,8 @@ def format_value(value: float, decimals: int | None, unit: str | None, lang: str
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
-def format_percent(ratio: float | None, lang: str = "en") -> str:
+def format_percent(ratio: float | None) -> str:
+    """A whole percentage: no separator to localize."""
     return "—" if ratio is None else f"{ratio * 100:.0f}%"
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from site_builder.compute import KeyResultStatus, ObjectiveStatus
-from site_builder.formats import format_number
 from site_builder.history import Change, FieldChange, History
 from site_builder.model import Period
 from site_builder.context import Context
@@ -68,7 +67,7 @@ def _value(ctx: Context, change: FieldChange, value, fmt) -> str:
     if change.field == "commitment":
         return msg.get(f"commitment.{value}", str(value))
     if change.field == "weight":
-        return format_number(value)
+        return ctx.number(value)
     return str(value)
 
 

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from site_builder import charts, urls
 from site_builder.compute import KeyResultStatus, ObjectiveStatus, Status
-from site_builder.formats import format_number, format_percent
+from site_builder.formats import format_percent
 from site_builder.model import Metric, Observation, Period, target_date
 from site_builder.context import Context
 from site_builder import history_views
@@ -218,7 +218,7 @@ def _facts(ctx: Context, status: KeyResultStatus, period: Period, fmt) -> list[F
     if status.expected is not None:
         facts.append(Fact(msg["expected"], format_percent(status.expected)))
     if kr.weight != 1:
-        facts.append(Fact(msg["weight"], format_number(kr.weight)))
+        facts.append(Fact(msg["weight"], ctx.number(kr.weight)))
     return facts
 
 

@@ -244,7 +244,8 @@ def test_the_traditional_chinese_dictionary_is_written_once_and_splits_tradition
 
 
 def test_a_language_is_declared_with_the_portals_own_code_and_a_missing_catalog_is_said(portal, cli):
-    root = portal({"okrs/objectives/wait.yml": OBJECTIVE.replace("zh-TW", "pt-BR"),
+    root = portal({"okrs/objectives/wait.yml": OBJECTIVE.replace("zh-TW", "pt-BR").replace(
+                       "        type: metric\n", "        type: metric\n        weight: 0.5\n"),
                    "okrs/metrics/wait.csv": "date,value\n2026-01-01,30\n"},
                   portal_yml="schema: 1\ntitle: T\norganization: O\nlanguages: [en, pt-BR]\nperiods:\n"
                              "  - {id: cy2026, title: Y, start: 2026-01-01, end: 2026-12-31}\n")
@@ -253,6 +254,8 @@ def test_a_language_is_declared_with_the_portals_own_code_and_a_missing_catalog_
     # Material calls its Portuguese translation "pt"; the page is declared as written.
     assert '<html lang="pt-BR"' in page(root, "pt-BR/objectives/wait")
     assert "30 de jun. de 2026" in text_of(page(root, "pt-BR/objectives/wait"))
+    assert re.search(r"<dt>Weight</dt><dd>0,5</dd>", page(root, "pt-BR/objectives/wait"))  # its decimal comma
+    assert re.search(r"<dt>Weight</dt><dd>0.5</dd>", page(root, "objectives/wait"))
     assert "warning: okr-portal has no message catalog for 'pt-BR'" in run.err
     assert "catalog" not in cli(root, "validate").err
 
