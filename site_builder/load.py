@@ -8,6 +8,9 @@ rules between values are the validate stage's.
 from __future__ import annotations
 
 import gc
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +48,48 @@ def load_portal(root: Path) -> Loaded:
         return Loaded(Portal(str(root), None, (), {}), tuple(problems))
     settings = _load_settings(root, reader)
     with _collector_paused():
-        objectives = tuple(_load_objective(root, rel, reader) for rel in _objective_files(root, problems))
-        metrics = _load_metrics(root, reader)
-    portal = Portal(str(root), settings, tuple(o for o in objectives if o is not None), metrics)
+        files = _objective_files(root, problems)
+        # A large portal's objective files are most of the reading: a forked process reads
+        # two thirds of them while this one reads the rest and the metrics.
+        split = len(files) // 3 if len(files) >= PARALLEL_FROM else len(files)
+        with _elsewhere(_load_objectives, root, files[split:]) as theirs:
+            objectives, objective_problems = _load_objectives(root, files[:split])
+            metric_problems: list[Problem] = []
+            metrics = _load_metrics(root, Reader(metric_problems))
+        more, more_problems = theirs()
+    problems += objective_problems + more_problems + metric_problems  # in file order, as one process has them
+    portal = Portal(str(root), settings, objectives + more, metrics)
     return Loaded(portal, tuple(problems))
+
+
+PARALLEL_FROM = 300  # objective files; below this, starting a process costs more than it saves
+
+
+def _load_objectives(root: Path, files: list[str]) -> tuple[tuple[Objective, ...], list[Problem]]:
+    """The objectives of ``files`` that could be read, and the problems found reading them."""
+    problems: list[Problem] = []
+    reader = Reader(problems)
+    return tuple(o for o in (_load_objective(root, rel, reader) for rel in files) if o is not None), problems
+
+
+@contextmanager
+def _elsewhere(function, *args):
+    """Start ``function(*args)`` in a forked process; yields a callable that returns its result
+    once the block is done. Where there is no fork, or nothing to do, or the process fails,
+    the function runs here instead (called when the result is asked for): never a lost result."""
+    if not args[-1] or "fork" not in multiprocessing.get_all_start_methods():
+        yield lambda: function(*args)
+        return
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        future = pool.submit(function, *args)
+
+        def result():
+            try:
+                return future.result()
+            except (BrokenProcessPool, OSError):  # killed, or out of memory: read them here
+                return function(*args)
+
+        yield result
 
 
 @contextmanager
