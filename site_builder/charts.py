@@ -31,12 +31,13 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
+from site_builder.memo import Recent
+
 Point = tuple[date, float]
 
 __all__ = ["Point", "metric_kr_chart", "maintain_chart", "milestone_chart", "series_chart"]
 
 CELL = 5  # px: the grid in which labels look for lines to avoid
-_BLOCK = 32  # points of a long series put in that grid at a time, where a label looks
 WIDTH = 640
 HEIGHT = 300
 MILESTONE_HEIGHT = 120
@@ -293,6 +294,58 @@ def _outside(box: _Box, bounds: _Box) -> float:
     return (box[2] - box[0]) * (box[3] - box[1]) - _overlap(box, bounds)
 
 
+class _Track:
+    """A drawn line as labels see it: the cells of a CELL-pixel grid it passes through.
+
+    A label checks the few cells under it instead of every point of a long series,
+    and the cells are found only where labels look: a block of _BLOCK points at a
+    time, each block once."""
+
+    __slots__ = ("xs", "ys", "cells", "_done")
+
+    def __init__(self, xs: Sequence[int], ys: Sequence[int]):
+        self.xs, self.ys = xs, ys  # tenths of a pixel, xs in order
+        self.cells: set[tuple[int, int]] = set()
+        self._done: bytearray | None = bytearray(-(-len(xs) // _BLOCK))
+        if len(xs) <= _BLOCK + 1:  # a straight line, or a short series: at once
+            self._mark(0, len(xs))
+            self._done = None
+
+    def crossed(self, columns: range, cells: list[tuple[int, int]]) -> int:
+        """How many of ``cells`` (in ``columns``) the line passes through."""
+        if self._done is not None:
+            self._look(columns)
+        return len(self.cells.intersection(cells))
+
+    def _look(self, columns: range) -> None:
+        xs, done = self.xs, self._done
+        first = max(0, bisect_left(xs, columns[0] * _TENTHS_A_CELL) - 1)  # the segment entering the first column
+        last = min(len(xs) - 1, bisect_left(xs, (columns[-1] + 1) * _TENTHS_A_CELL))  # the end of the one leaving
+        for b in range(first // _BLOCK, last // _BLOCK + 1):
+            if not done[b]:
+                done[b] = 1
+                self._mark(b * _BLOCK, b * _BLOCK + _BLOCK + 1)
+
+    def _mark(self, start: int, end: int) -> None:
+        xs, ys = self.xs[start:end], self.ys[start:end]
+        cells = self.cells
+        cells.update(zip(map(floordiv, xs, repeat(_TENTHS_A_CELL)), map(floordiv, ys, repeat(_TENTHS_A_CELL))))
+        # A short segment's ends cover it (the common case in a long series); a long one is
+        # followed a point every CELL pixels.
+        near = 2 * _TENTHS_A_CELL - 1
+        for i in [i for i in range(len(xs) - 1) if abs(xs[i + 1] - xs[i]) + abs(ys[i + 1] - ys[i]) >= near]:
+            x0, y0, x1, y1 = xs[i] / 10, ys[i] / 10, xs[i + 1] / 10, ys[i + 1] / 10
+            if abs(x1 - x0) + abs(y1 - y0) < 2 * CELL:
+                continue  # decided on the pixels, as the ends' cells are
+            steps = int(math.hypot(x1 - x0, y1 - y0) // 5)
+            for k in range(1, steps):
+                cells.add((int((x0 + (x1 - x0) * k / steps) // CELL), int((y0 + (y1 - y0) * k / steps) // CELL)))
+
+
+_BLOCK = 32
+_TENTHS_A_CELL = 10 * CELL
+
+
 class _Canvas:
     """Collects the elements of one chart and keeps its text labels from overlapping."""
 
@@ -302,11 +355,10 @@ class _Canvas:
         self.parts: list[str] = []
         self.requests: list[tuple[int, int, str, tuple[_Candidate, ...], _Box]] = []
         self.taken: list[_Box] = []
-        # Where drawn lines pass, as cells of a CELL-pixel grid: a label checks the few
-        # cells under it instead of every point of a long series.
+        # Where drawn lines pass, which labels should rather not cross: the cells of the
+        # straight lines, and the long lines (shared by the languages, see _line).
         self.line_cells: set[tuple[int, int]] = set()
-        # Long series (xs, ys, blocks done), put in line_cells only where a label looks.
-        self.pending: list[tuple[Sequence[int], Sequence[int], bytearray]] = []
+        self.tracks: list[_Track] = []
 
     def add(self, *parts: str) -> None:
         self.parts.extend(parts)
@@ -315,46 +367,13 @@ class _Canvas:
         self.taken.append((x - radius, y - radius, x + radius, y + radius))
 
     def avoid(self, xy: Sequence[tuple[float, float]]) -> None:
-        """Points every few pixels along a drawn line, which labels should rather not cross."""
-        cells = self.line_cells
-        cells.update([(int(x // CELL), int(y // CELL)) for x, y in xy])
-        for (x0, y0), (x1, y1) in zip(xy, xy[1:]):
-            self._segment(x0, y0, x1, y1)
+        """A straight line (its points in pixels), which labels should rather not cross."""
+        points = sorted((round(x * 10), round(y * 10)) for x, y in xy)
+        self.line_cells |= _Track([x for x, _ in points], [y for _, y in points]).cells
 
-    def avoid_tenths(self, xs: Sequence[int], ys: Sequence[int]) -> None:
-        """avoid() for a line given in tenths of a pixel (see _Frame.tenths), xs in order.
-
-        The same cells, found lazily: a label looks at a few columns of the grid, and
-        _mark puts in line_cells the blocks of points that can reach them, each once."""
-        if xs:
-            self.pending.append((xs, ys, bytearray(-(-len(xs) // _BLOCK))))
-
-    def _mark(self, c0: int, c1: int) -> None:
-        """Every cell of the pending lines in grid columns c0..c1 (and some more) into line_cells."""
-        for xs, ys, done in self.pending:
-            n = len(xs)
-            first = max(0, bisect_left(xs, c0 * 10 * CELL) - 1)   # the segment entering column c0
-            last = min(n - 1, bisect_left(xs, (c1 + 1) * 10 * CELL))  # the end of the one leaving c1
-            for b in range(first // _BLOCK, last // _BLOCK + 1):
-                if not done[b]:
-                    done[b] = 1
-                    self._mark_points(xs[b * _BLOCK:b * _BLOCK + _BLOCK + 1], ys[b * _BLOCK:b * _BLOCK + _BLOCK + 1])
-
-    def _mark_points(self, xs: Sequence[int], ys: Sequence[int]) -> None:
-        """avoid() of points in tenths of a pixel."""
-        self.line_cells.update(zip(map(floordiv, xs, repeat(10 * CELL)), map(floordiv, ys, repeat(10 * CELL))))
-        # Whole tenths find the few long segments; _segment decides on the pixels, as avoid() does.
-        near = 10 * 2 * CELL - 1
-        for i in [i for i in range(len(xs) - 1) if abs(xs[i + 1] - xs[i]) + abs(ys[i + 1] - ys[i]) >= near]:
-            self._segment(xs[i] / 10, ys[i] / 10, xs[i + 1] / 10, ys[i + 1] / 10)
-
-    def _segment(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        if abs(x1 - x0) + abs(y1 - y0) < 2 * CELL:
-            return  # a short segment: its ends' cells cover it (the common case in long series)
-        steps = int(math.hypot(x1 - x0, y1 - y0) // 5)
-        cells = self.line_cells
-        for i in range(1, steps):  # long segments: points in between too
-            cells.add((int((x0 + (x1 - x0) * i / steps) // CELL), int((y0 + (y1 - y0) * i / steps) // CELL)))
+    def avoid_track(self, track: _Track) -> None:
+        """avoid() for a long line (see _line)."""
+        self.tracks.append(track)
 
     def label(self, text: str, candidates: Sequence[_Candidate], bounds: _Box, priority: int = 1) -> None:
         """Ask for a text label; labels are placed when the chart is rendered, once every marker
@@ -386,11 +405,12 @@ class _Canvas:
             cost += 10 * ((x1 - x0) * (y1 - y0) - (w * h if w > 0 and h > 0 else 0.0))
             if best is not None and cost >= best[0]:
                 continue  # crossing lines can only add to the cost
-            columns = range(int(box[0] // CELL), int(box[2] // CELL) + 1)
-            if self.pending:
-                self._mark(columns[0], columns[-1])
-            cost += 20 * len(self.line_cells.intersection(product(columns, range(int(box[1] // CELL),
-                                                                                 int(box[3] // CELL) + 1))))
+            columns, rows = range(int(x0 // CELL), int(x1 // CELL) + 1), range(int(y0 // CELL), int(y1 // CELL) + 1)
+            cells = [*product(columns, rows)]
+            crossed = len(self.line_cells.intersection(cells))
+            for track in self.tracks:
+                crossed += track.crossed(columns, cells)
+            cost += 20 * crossed
             if best is None or cost < best[0]:
                 best = (cost, x + shift, y, anchor, box)
             if cost == 0:
@@ -443,14 +463,45 @@ def _legend(items: tuple[tuple[str, str | None, str], ...], left: float) -> tupl
     return tuple(rows), y
 
 
-def _clean(observations: Sequence[Point]) -> list[Point]:
-    """Finite values only, in date order (the sort is stable: ties keep their order)."""
+@dataclass(frozen=True)
+class _Series:
+    """Observations ready to draw: finite values in date order, and the points that
+    bound them (the first date with the lowest value, the last with the highest)."""
+
+    points: tuple[Point, ...]
+    ends: tuple[Point, ...]
+
+
+def _series(observations: Sequence[Point]) -> _Series:
+    """The series of ``observations``; the same one for the same tuple (see _SERIES)."""
+    if type(observations) is tuple:  # cannot change: what was made from it still holds
+        return _SERIES.get(observations, None, lambda: _make_series(observations))
+    return _make_series(observations)
+
+
+def _make_series(observations: Sequence[Point]) -> _Series:
+    points, values = _clean(observations)
+    if not points:
+        return _Series((), ())
+    return _Series(points, ((points[0][0], min(values)), (points[-1][0], max(values))))
+
+
+# A page is drawn in each language in turn (see render), from the same tuples of
+# observations: the languages share their series and lines.
+_SERIES = Recent(16)
+_LINES = Recent(16)
+
+
+def _clean(observations: Sequence[Point]) -> tuple[tuple[Point, ...], Sequence[float]]:
+    """Finite values only, in date order (the sort is stable: ties keep their order); and
+    the values."""
     if not isinstance(observations, (list, tuple)):
         observations = list(observations)  # read twice below
     dates, values = _columns(observations)
     if all(map(math.isfinite, values)) and all(map(le, dates, dates[1:])):
-        return list(zip(dates, map(float, values)))  # the usual case, checked at C speed
-    return sorted(((d, float(v)) for d, v in observations if math.isfinite(v)), key=lambda p: p[0])
+        return tuple(zip(dates, map(float, values))), values  # the usual case, checked at C speed
+    points = tuple(sorted(((d, float(v)) for d, v in observations if math.isfinite(v)), key=lambda p: p[0]))
+    return points, _columns(points)[1]
 
 
 def _columns(points: Sequence[Point]) -> tuple[Sequence[date], Sequence[float]]:
@@ -540,19 +591,41 @@ def _around(x: float, y: float, prefer_above: bool = True) -> list[_Candidate]:
     return places + [(x + 10, y + 4, "start"), (x - 10, y + 4, "end")]
 
 
-def _observed(canvas: _Canvas, f: _Frame, obs: Sequence[Point], fmt: Callable[[float], str],
+@dataclass(frozen=True)
+class _Line:
+    """A series drawn in a frame: what is the same in every language."""
+
+    xs: list[int]  # every point, in tenths of a pixel
+    ys: list[int]
+    polyline: str  # the vertices worth drawing (see _decimate)
+    track: _Track  # the same vertices, as labels avoid them
+
+
+def _line(f: _Frame, series: _Series) -> _Line:
+    return _LINES.get(series, f, lambda: _draw_line(f, series.points))
+
+
+def _draw_line(f: _Frame, obs: Sequence[Point]) -> _Line:
+    xs, ys = f.tenths(obs)
+    line_xs, line_ys = _decimate(xs, ys)
+    polyline = _stroke("polyline", "okr-chart__observed", None, points=_points_tenths(line_xs, line_ys),
+                       **{"stroke-width": 2, "stroke-linejoin": "round"})
+    return _Line(xs, ys, polyline, _Track(line_xs, line_ys))
+
+
+def _observed(canvas: _Canvas, f: _Frame, series: _Series, fmt: Callable[[float], str],
               labels: Mapping[str, str]) -> None:
     """The observations as a solid line, dots when few, and the latest value larger and written."""
+    obs = series.points
     if not obs:
         if "no_observations" in labels:
             middle = {"x": (f.left + f.right) / 2, "y": (f.top + f.bottom) / 2, "text-anchor": "middle"}
             canvas.add(_el("text", {"class": "okr-chart__label", **middle}, escape(labels["no_observations"])))
         return
-    xs, ys = f.tenths(obs)
-    line_xs, line_ys = _decimate(xs, ys)
-    canvas.avoid_tenths(line_xs, line_ys)
-    canvas.add(_stroke("polyline", "okr-chart__observed", None, points=_points_tenths(line_xs, line_ys),
-                       **{"stroke-width": 2, "stroke-linejoin": "round"}))
+    line = _line(f, series)
+    xs, ys = line.xs, line.ys
+    canvas.avoid_track(line.track)
+    canvas.add(line.polyline)
     if len(obs) <= MAX_DOTS:
         canvas.add(*(_dot("okr-chart__point", x / 10, y / 10, 2.5, _day_text(labels, d), fmt(v))
                      for x, y, (d, v) in zip(xs, ys, obs)))
@@ -598,14 +671,14 @@ def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: P
                     fmt: Callable[[float], str], labels: Mapping[str, str],
                     title: str, description: str) -> Markup:
     """Progress of a metric key result: observations, expected path, baseline and target."""
-    obs = _clean(observations)
+    series = _series(observations)
     original = original_target if original_target is not None and original_target != target else None
     original_name = labels.get("original_target", "Original target")
     legend = [_legend_observed(labels), ("okr-chart__expected", _DASH["expected"], labels["chart_expected"])]
     if original is not None:
         legend.append(("okr-chart__original-target", _DASH["original"], original_name))
     canvas = _Canvas("metric", chart_id, title, description, HEIGHT)
-    shown = [baseline, target, *([original] if original else []), *obs]
+    shown = [baseline, target, *([original] if original else []), *series.ends]
     f = _plot(canvas, *_columns(shown), legend, labels)
     bx, by, tx, ty = f.x(baseline[0]), f.y(baseline[1]), f.x(target[0]), f.y(target[1])
     rising = target[1] > baseline[1]
@@ -621,7 +694,7 @@ def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: P
         canvas.reserve(ox, oy, 8)
         canvas.avoid([(bx, by), (ox, oy)])
     _today(canvas, f, as_of, labels, f.top, f.bottom)
-    _observed(canvas, f, obs, fmt, labels)
+    _observed(canvas, f, series, fmt, labels)
     canvas.add(_el("circle", {"class": "okr-chart__baseline", "cx": bx, "cy": by, "r": 5.5}),
                _diamond("okr-chart__target", tx, ty))
     canvas.label(f"{labels['baseline']} {fmt(baseline[1])}", _around(bx, by, prefer_above=not rising), f.bounds)
@@ -635,14 +708,14 @@ def maintain_chart(*, chart_id: str, observations: Sequence[Point], start: date,
                    minimum: float | None, maximum: float | None, as_of: date,
                    fmt: Callable[[float], str], labels: Mapping[str, str], title: str, description: str) -> Markup:
     """A level to hold: observations against the threshold line(s) and the acceptable band."""
-    obs = _clean(observations)
+    series = _series(observations)
     limits = [(v, key) for v, key in ((minimum, "threshold_min"), (maximum, "threshold_max")) if v is not None]
     legend = [_legend_observed(labels)]
     if limits:
         legend.append(("okr-chart__threshold", _DASH["threshold"], labels.get("threshold") or labels[limits[0][1]]))
     canvas = _Canvas("maintain", chart_id, title, description, HEIGHT)
-    values = [*(v for v, _ in limits), *_columns(obs)[1]]
-    f = _plot(canvas, [start, end, *_columns(obs)[0]], values, legend, labels)
+    dates, values = _columns(series.ends)
+    f = _plot(canvas, [start, end, *dates], [*(v for v, _ in limits), *values], legend, labels)
     if limits:
         band_top = f.top if maximum is None else f.y(maximum)
         band_bottom = f.bottom if minimum is None else f.y(minimum)
@@ -654,7 +727,7 @@ def maintain_chart(*, chart_id: str, observations: Sequence[Point], start: date,
         canvas.add(_stroke("line", "okr-chart__threshold", _DASH["threshold"], x1=f.left, y1=y, x2=f.right, y2=y,
                            **{"stroke-width": 1.5}))
     _today(canvas, f, as_of, labels, f.top, f.bottom)
-    _observed(canvas, f, obs, fmt, labels)
+    _observed(canvas, f, series, fmt, labels)
     for value, key in limits:
         y = f.y(value)
         canvas.label(f"{labels[key]} {fmt(value)}", [(f.right - 4, y - 5, "end"), (f.right - 4, y + 14, "end"),
@@ -706,8 +779,8 @@ def _row_places(x: float, rows: Sequence[float]) -> list[_Candidate]:
 def series_chart(*, chart_id: str, observations: Sequence[Point], fmt: Callable[[float], str],
                  labels: Mapping[str, str], title: str, description: str) -> Markup:
     """The full series of a metric, with its latest value written."""
-    obs = _clean(observations)
+    series = _series(observations)
     canvas = _Canvas("series", chart_id, title, description, HEIGHT)
-    f = _plot(canvas, *_columns(obs), [], labels)
-    _observed(canvas, f, obs, fmt, labels)
+    f = _plot(canvas, *_columns(series.ends), [], labels)
+    _observed(canvas, f, series, fmt, labels)
     return canvas.render()

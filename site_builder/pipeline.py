@@ -16,7 +16,7 @@ from site_builder.messages import has_catalog
 from site_builder.model import Portal
 from site_builder.problems import Problem, sorted_problems
 from site_builder.progress import Progress
-from site_builder.render import render_tree
+from site_builder.render import render_trees
 from site_builder.validate import validate
 
 
@@ -92,21 +92,23 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> G
     seconds["compute"] = lap()
     settings = checked.portal.settings
     work = Path(root) / WORK_DIR
+    lang_work = {lang: work if lang == settings.default_language else work / f"lang-{lang}"
+                 for lang in settings.languages}
+    progress.show("okr-portal build: writing the pages"
+                  + (f" in {len(settings.languages)} languages" if len(settings.languages) > 1 else ""), force=True)
+    # Written as rendered (by the workers that render them), so "render" includes most writing.
+    trees = render_trees(report, checked.portal, {lang: folder / "docs" for lang, folder in lang_work.items()},
+                         history=history)
+    seconds["render"] = lap()
     pages, changed, configs = 0, [], {}
-    seconds["render"] = seconds["write"] = 0.0
-    for n, lang in enumerate(settings.languages, 1):
-        progress.show(f"okr-portal build: writing the pages in {lang}", n, len(settings.languages), force=True)
-        lang_work = work if lang == settings.default_language else work / f"lang-{lang}"
-        # Written as rendered (by the workers that render them), so "render" includes most writing.
-        tree = render_tree(report, checked.portal, lang_work / "docs", lang, history=history)
-        seconds["render"] += lap()
+    for lang, tree in trees.items():
         lang_site = site_dir if lang == settings.default_language else language_staging(site_dir, lang)
         prefix = "" if lang == settings.default_language else f"{lang}/"
         changed += [prefix + rel for rel in tree.changed]
-        configs[lang] = write_config(engine_config(Path(root), settings, lang_work / "docs", lang_site, lang),
-                                     lang_work / "mkdocs.yml")
+        configs[lang] = write_config(engine_config(Path(root), settings, lang_work[lang] / "docs", lang_site, lang),
+                                     lang_work[lang] / "mkdocs.yml")
         pages += sum(1 for rel in tree.files if rel.endswith(".md"))
-        seconds["write"] += lap()
+    seconds["write"] = lap()
     return Generated(checked, pages, changed, configs[settings.default_language],
                      history.warnings + _catalog_warnings(settings.languages), seconds, configs)
 

@@ -37,6 +37,7 @@ from site_builder.context import Context
 from site_builder.feed import atom_feed
 from site_builder.history import UNAVAILABLE, History
 from site_builder.markup import to_plain
+from site_builder.memo import Recent
 from site_builder.views import Link
 
 PAGE_SIZE = 24  # objectives per list page: no page grows with the portal
@@ -119,7 +120,8 @@ def render_site(report: Report, portal: Portal, lang: str | None = None,
     Objective and metric pages are most of the work and independent of each
     other: on a large portal they are rendered in forked worker processes.
     """
-    return _render(report, portal, lang, workers, history)[0]
+    lang = lang or report.settings.default_language
+    return _render(report, portal, {lang: None}, workers, history)[lang][0]
 
 
 @dataclass(frozen=True)
@@ -133,42 +135,67 @@ def render_tree(report: Report, portal: Portal, docs_dir: Path, lang: str | None
     """``write_tree(render_site(...), docs_dir)``, with each worker writing the pages it
     renders: the pages do not travel back between processes, and the writing is
     shared out too."""
-    docs_dir = Path(docs_dir)
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    files, changed = _render(report, portal, lang, workers, history, docs_dir)
-    changed = sorted(changed + _write_files({rel: c for rel, c in files.items() if c is not None}, docs_dir))
-    return Tree(list(files), changed + _sweep(docs_dir, files))
-
-
-def _render(report: Report, portal: Portal, lang: str | None, workers: int | None, history: History,
-            docs_dir: Path | None = None) -> tuple[dict[str, str | bytes | None], list[str]]:
-    """render_site(), and what workers wrote to docs_dir (given one): the content of each
-    file they wrote is None, and the paths whose content changed are listed."""
     lang = lang or report.settings.default_language
-    ctx = Context(report, portal, lang, messages(lang), history)
-    used = _metrics_used(ctx)
-    jobs = [("objective", i) for i in range(len(report.objectives))] + [("metric", m) for m in sorted(used)]
-    files: dict[str, str | bytes] = {}
+    return render_trees(report, portal, {lang: docs_dir}, workers, history)[lang]
 
-    def the_rest() -> tuple[dict, list[str]]:  # run (and written) while the workers render the jobs
-        rest: dict[str, str | bytes] = {}
-        rest.update(_home(ctx))
-        rest.update(_periods(ctx))
-        rest.update(_owners(ctx))
-        rest.update(_tags(ctx))
-        rest.update(_metric_indexes(ctx, used))
-        rest.update(_changes(ctx))
-        rest[urls.API_DOC] = _api(report)
-        rest[FEED_DOC] = atom_feed(ctx)
-        return (rest, []) if docs_dir is None else (dict.fromkeys(rest), _write_files(rest, docs_dir))
+
+def render_trees(report: Report, portal: Portal, docs_dirs: dict[str, Path], workers: int | None = None,
+                 history: History = UNAVAILABLE) -> dict[str, Tree]:
+    """render_tree() for each language (language -> its docs folder) at once.
+
+    One set of workers renders each page in every language in turn: what the
+    languages share (a chart's line, mostly) is worked out once, and no worker
+    waits for the last page of one language before starting on the next.
+    """
+    docs_dirs = {lang: Path(folder) for lang, folder in docs_dirs.items()}
+    for folder in docs_dirs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    trees = {}
+    for lang, (files, changed) in _render(report, portal, docs_dirs, workers, history).items():
+        docs_dir = docs_dirs[lang]
+        changed = sorted(changed + _write_files({rel: c for rel, c in files.items() if c is not None}, docs_dir))
+        trees[lang] = Tree(list(files), changed + _sweep(docs_dir, files))
+    return trees
+
+
+def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], workers: int | None,
+            history: History) -> dict[str, tuple[dict[str, str | bytes | None], list[str]]]:
+    """render_site() of each language, and what workers wrote to its docs folder (where it has
+    one): the content of each file they wrote is None, and the paths whose content changed
+    are listed."""
+    contexts = [Context(report, portal, lang, messages(lang), history) for lang in docs_dirs]
+    folders = list(docs_dirs.values())
+    used = _metrics_used(contexts[0])
+    jobs = [("objective", i) for i in range(len(report.objectives))] + [("metric", m) for m in sorted(used)]
+
+    def the_rest() -> list[tuple[dict, list[str]]]:  # run (and written) while the workers render the jobs
+        done = []
+        for ctx, docs_dir in zip(contexts, folders):
+            rest: dict[str, str | bytes] = {}
+            rest.update(_home(ctx))
+            rest.update(_periods(ctx))
+            rest.update(_owners(ctx))
+            rest.update(_tags(ctx))
+            rest.update(_metric_indexes(ctx, used))
+            rest.update(_changes(ctx))
+            rest[urls.API_DOC] = _api(report)
+            rest[FEED_DOC] = atom_feed(ctx)
+            done.append((rest, []) if docs_dir is None else (dict.fromkeys(rest), _write_files(rest, docs_dir)))
+        return done
 
     with _portal_frozen():
-        parts, (rest, changed) = _run_jobs(ctx, used, jobs, workers, the_rest, docs_dir)
-    for part, part_changed in parts:
-        files.update(part)
-        changed += part_changed
-    files.update(rest)
-    return dict(sorted(files.items())), changed
+        parts, rest = _run_jobs(contexts, used, jobs, workers, the_rest, folders)
+    out = {}
+    for n, ctx in enumerate(contexts):
+        files: dict[str, str | bytes | None] = {}
+        changed: list[str] = []
+        for part in parts:
+            part_files, part_changed = part[n]
+            files.update(part_files)
+            changed += part_changed
+        files.update(rest[n][0])
+        out[ctx.lang] = (dict(sorted(files.items())), changed + rest[n][1])
+    return out
 
 
 def _api(report: Report) -> str:
@@ -196,20 +223,20 @@ def _portal_frozen():
 
 
 PARALLEL_FROM = 200  # pages; below this, starting workers costs more than it saves
-_shared: tuple | None = None  # (ctx, used, docs_dir) for forked workers, inherited rather than pickled
+_shared: tuple | None = None  # (contexts, used, docs folders) for forked workers, inherited rather than pickled
 
 
-def _run_jobs(ctx: Context, used: dict, jobs: list, workers: int | None, meanwhile,
-              docs_dir: Path | None = None) -> tuple[list[tuple[dict, list[str]]], object]:
-    """The jobs' (files, changed) by worker, and what ``meanwhile()`` returns: called in
-    this process while the workers render, so the pages it makes cost no time of their
-    own. Given docs_dir, workers write their files there (see _render)."""
+def _run_jobs(contexts: list[Context], used: dict, jobs: list, workers: int | None, meanwhile,
+              folders: list[Path | None]) -> tuple[list[list[tuple[dict, list[str]]]], object]:
+    """The jobs' [(files, changed) by language] by worker, and what ``meanwhile()`` returns:
+    called in this process while the workers render, so the pages it makes cost no time
+    of their own. Workers write their files to the languages' folders (see _render)."""
     global _shared
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [(_render_jobs(jobs, ctx, used), [])], meanwhile()
+        return [[(files, []) for files in _render_jobs(jobs, contexts, used)]], meanwhile()
     chunks = [jobs[i::workers * 8] for i in range(workers * 8)]  # small: whoever is free takes the next
-    _shared = (ctx, used, docs_dir)
+    _shared = (contexts, used, folders)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             results = pool.map(_render_jobs_shared, chunks)  # submitted now, collected below
@@ -219,22 +246,23 @@ def _run_jobs(ctx: Context, used: dict, jobs: list, workers: int | None, meanwhi
         _shared = None
 
 
-def _render_jobs_shared(jobs: list) -> tuple[dict, list[str]]:
-    ctx, used, docs_dir = _shared
-    files = _render_jobs(jobs, ctx, used)
-    if docs_dir is None:
-        return files, []
-    return dict.fromkeys(files), _write_files(files, docs_dir)
+def _render_jobs_shared(jobs: list) -> list[tuple[dict, list[str]]]:
+    contexts, used, folders = _shared
+    return [(files, []) if docs_dir is None else (dict.fromkeys(files), _write_files(files, docs_dir))
+            for files, docs_dir in zip(_render_jobs(jobs, contexts, used), folders)]
 
 
-def _render_jobs(jobs: list, ctx: Context, used: dict) -> dict:
-    files: dict[str, str | bytes] = {}
+def _render_jobs(jobs: list, contexts: list[Context], used: dict) -> list[dict]:
+    """The files of the jobs in each language: each page in every language before the next,
+    so the charts' memo (see charts) finds what another language just drew."""
+    files: list[dict[str, str | bytes]] = [{} for _ in contexts]
     for kind, key in jobs:
-        if kind == "objective":
-            status = ctx.report.objectives[key]
-            files[urls.objective_doc(status.objective.id)] = _objective(ctx, status)
-        else:
-            files.update(_metric_page(ctx, key, used[key]))
+        for ctx, out in zip(contexts, files):
+            if kind == "objective":
+                status = ctx.report.objectives[key]
+                out[urls.objective_doc(status.objective.id)] = _objective(ctx, status)
+            else:
+                out.update(_metric_page(ctx, key, used[key]))
     return files
 
 
@@ -462,7 +490,15 @@ def _metric_indexes(ctx: Context, used: dict) -> dict[str, str]:
 
 
 def _metric_csv(metric, ctx: Context) -> str:
-    """The metric's observations up to the as-of date, as the open-data CSV."""
+    """The metric's observations up to the as-of date, as the open-data CSV: the same file in
+    every language, made once."""
+    return _CSVS.get(metric.observations, ctx.report.as_of, lambda: _make_csv(metric, ctx))
+
+
+_CSVS = Recent(4)
+
+
+def _make_csv(metric, ctx: Context) -> str:
     # Column by column, with C-level passes: a large portal has hundreds of thousands of rows.
     observations = metric.observations  # sorted by date
     shown = observations[:bisect_right(observations, ctx.report.as_of, key=_date_of)]

@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -20,6 +21,7 @@ from site_builder.compute import KeyResultStatus, ObjectiveStatus, Status
 from site_builder.formats import format_percent
 from site_builder.model import Metric, Observation, Period, target_date
 from site_builder.context import Context
+from site_builder.memo import Recent
 from site_builder import history_views
 
 # A key result's table shows its latest rows; a metric page shows more, and the
@@ -231,13 +233,31 @@ def _threshold_text(ctx: Context, threshold, fmt) -> str:
     return ", ".join(parts)
 
 
-def _visible(metric: Metric | None, start: date, end: date, as_of: date) -> list[Observation]:
+def _visible(metric: Metric | None, start: date, end: date, as_of: date) -> Window:
     if metric is None:
-        return []
+        return _NOTHING
+    # Every language's page asks for the same window: one tuple of points for all, which
+    # the charts know again (see charts._series).
+    return _WINDOWS.get(metric.observations, (start, end, as_of), lambda: _window(metric, start, end, as_of))
+
+
+class Window(NamedTuple):
+    """The observations with a value from start to the as-of date (or end), and their points."""
+
+    shown: tuple[Observation, ...]
+    points: tuple[charts.Point, ...]
+
+
+_NOTHING = Window((), ())
+_WINDOWS = Recent(16)
+
+
+def _window(metric: Metric, start: date, end: date, as_of: date) -> Window:
     last = min(end, as_of)
     observations = metric.observations  # sorted by date: only the rows in range are looked at
     span = observations[bisect_left(observations, start, key=_date_of):bisect_right(observations, last, key=_date_of)]
-    return [o for o in span if o.value is not None]
+    shown = tuple([o for o in span if o.value is not None])
+    return Window(shown, tuple([(o.date, o.value) for o in shown]))
 
 
 _date_of = itemgetter(0)  # an Observation's date
@@ -255,15 +275,15 @@ def _chart_and_observations(ctx: Context, status: KeyResultStatus, objective: Ob
                                        fmt_date=ctx.date, labels=labels, title=title, description=description)
         return chart, []
     if kr.type == "maintain":
-        shown = _visible(metric, period.start, period.end, as_of)
-        chart = charts.maintain_chart(chart_id=chart_id, observations=[(o.date, o.value) for o in shown],
+        shown, points = _visible(metric, period.start, period.end, as_of)
+        chart = charts.maintain_chart(chart_id=chart_id, observations=points,
                                       start=period.start, end=period.end, minimum=kr.threshold.min,
                                       maximum=kr.threshold.max, as_of=as_of, fmt=fmt, labels=labels,
                                       title=title, description=description)
     else:
         end = target_date(kr, period)
-        shown = _visible(metric, kr.baseline.date, end, as_of)
-        chart = charts.metric_kr_chart(chart_id=chart_id, observations=[(o.date, o.value) for o in shown],
+        shown, points = _visible(metric, kr.baseline.date, end, as_of)
+        chart = charts.metric_kr_chart(chart_id=chart_id, observations=points,
                                        baseline=(kr.baseline.date, kr.baseline.value),
                                        target=(end, kr.target.value), original_target=original,
                                        as_of=as_of, fmt=fmt, labels=labels,
@@ -334,12 +354,12 @@ def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatu
     fmt = ctx.fmt(metric)
     shown = metric.observations[:bisect_right(metric.observations, ctx.report.as_of, key=_date_of)]
     revised = _revisions(ctx, metric, fmt)
-    with_values = [o for o in shown if o.value is not None]
+    with_values, points = _visible(metric, date.min, ctx.report.as_of, ctx.report.as_of)
     title = ctx.plain(metric.title) or metric.id
     latest = with_values[-1] if with_values else None
     description = (f"{ctx.msg['latest']} {fmt(latest.value)} ({ctx.date(latest.date)}); "
                    f"{len(with_values)} {ctx.msg['observations'].lower()}." if latest else ctx.msg["no_observations"])
-    chart = charts.series_chart(chart_id=f"chart-{metric.id}", observations=[(o.date, o.value) for o in with_values],
+    chart = charts.series_chart(chart_id=f"chart-{metric.id}", observations=points,
                                 fmt=fmt, labels=ctx.chart_labels, title=f"{ctx.msg['chart']}: {title}", description=description)
     return MetricView(
         id=metric.id,

@@ -501,3 +501,39 @@ def test_a_long_series_shorter_than_the_plot_is_not_decimated():
     obs = [(date(2025, 1, 1) + timedelta(days=i), float(i % 13)) for i in range(500)]
     (line,) = drawn(parse(series(observations=obs)), "okr-chart__observed", "polyline")
     assert len(points(line)) == 500
+
+
+def test_a_series_drawn_again_for_another_language_is_drawn_as_new():
+    """Charts remember the last lines drawn from the same tuple of observations (each
+    page is drawn in every language in turn): what they give back is what drawing
+    afresh gives, in every frame, and a different tuple is never taken for it."""
+    long = tuple((START + timedelta(days=i), 30 + (i % 7) - i / 20) for i in range(330))
+    zh = {**LABELS, "baseline": "基準", "target": "目標", "chart_observed": "實際", "chart_expected": "預期進度"}
+    fresh = {}
+    for labels in (LABELS, zh):
+        for goal in (20.0, 2.0):  # two frames: the target widens the value range
+            # A list is never remembered: drawn afresh every time.
+            fresh[labels["target"], goal] = str(metric(observations=list(long), labels=labels, target=(END, goal)))
+    assert fresh["Target", 20.0] != fresh["Target", 2.0]
+    for labels in (zh, LABELS, zh):
+        for goal in (2.0, 20.0):
+            assert str(metric(observations=long, labels=labels, target=(END, goal))) == fresh[labels["target"], goal]
+    changed = long[:-1] + ((long[-1][0], 99.0),)
+    assert str(metric(observations=changed, target=(END, 20.0))) == str(metric(observations=list(changed),
+                                                                              target=(END, 20.0)))
+    assert "99 days" in str(metric(observations=changed, target=(END, 20.0)))
+
+
+@pytest.mark.parametrize("line", ["none", "long", "straight"])
+def test_a_label_keeps_off_a_drawn_line(line):
+    """A label takes the first place that crosses no line: a long series (its cells found
+    where the label looks) or a straight line (an expected path)."""
+    canvas = charts._Canvas("series", "c", "T", "D", charts.HEIGHT)
+    if line == "long":  # a flat line at y = 100 px, a point every pixel
+        xs = list(range(0, 6000, 10))
+        canvas.avoid_track(charts._Track(xs, [1000] * len(xs)))
+    elif line == "straight":
+        canvas.avoid([(0.0, 100.0), (600.0, 100.0)])
+    canvas.label("Latest 42", [(300.0, 104.0, "start"), (300.0, 150.0, "start")], (0.0, 0.0, 640.0, 300.0))
+    text = next(t for t in parse(canvas.render()).iter(f"{NS}text") if t.text == "Latest 42")
+    assert float(text.get("y")) == (104.0 if line == "none" else 150.0)

@@ -82,3 +82,20 @@ def test_what_languages_share_is_never_taken_from_an_earlier_report():
     assert first["api/okrs.json"] == okrs_json(earlier) != second["api/okrs.json"] == okrs_json(later)
     assert first["feed.xml"] != second["feed.xml"]
     assert render.render_site(earlier, portal, "zh-TW", workers=1)["api/okrs.json"] == first["api/okrs.json"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_render_trees_gives_each_language_what_render_site_renders_alone(demo, tmp_path, monkeypatch, workers):
+    """Rendered together, each page in every language in turn, sharing chart lines and
+    CSVs: each language's tree is the one it gets when rendered on its own."""
+    from site_builder import render
+
+    report, portal = demo
+    alone = {lang: render.render_site(report, portal, lang, workers=1) for lang in ("en", "zh-TW")}
+    assert alone["en"]["index.md"] != alone["zh-TW"]["index.md"]
+    monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+    folders = {"en": tmp_path / "en", "zh-TW": tmp_path / "zh"}
+    trees = render.render_trees(report, portal, folders, workers=workers)
+    for lang, files in alone.items():
+        assert trees[lang].files == list(files)
+        assert read_tree(folders[lang]) == as_bytes(files)
