@@ -24,38 +24,59 @@ def needs_traditional_words(lang: str) -> bool:
     return any(lang == code or lang.startswith(code + "-") for code in _TRADITIONAL)
 
 
-def traditional_dictionary(cache_dir: Path) -> Path | None:
+CACHE_ENV = "OKR_PORTAL_CACHE"  # a folder for what okr-portal keeps between builds of any portal
+
+
+def cache_folders(work: Path) -> list[Path]:
+    """Where the dictionary is kept, best first: the user's cache folder, so that it is made
+    once per machine (as jieba keeps its own), and the portal's work folder."""
+    if os.environ.get(CACHE_ENV):
+        return [Path(os.environ[CACHE_ENV]), work]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return [Path(base) / "okr-portal", work]
+
+
+def traditional_dictionary(*folders: Path) -> Path | None:
     """jieba's dictionary plus each entry in Traditional characters; None without jieba or OpenCC.
 
-    Written once per jieba version (about half a second) and reused by later builds.
+    Found in the first folder that has it, else written (in about a second) into the
+    first that takes it, for later builds.
     """
     if importlib.util.find_spec("jieba") is None or importlib.util.find_spec("opencc") is None:
         return None
     import jieba
+
+    name = f"jieba-{getattr(jieba, '__version__', '0')}-zh-hant.txt"
+    for folder in folders:
+        if (folder / name).is_file():
+            return folder / name
+    text = _bilingual_words(Path(jieba.__file__).with_name("dict.txt"))
+    for folder in folders:
+        path = folder / name
+        tmp = folder / f"{name}.{os.getpid()}.tmp"  # builds running at once each write their own
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)  # a build killed half-way leaves no half dictionary behind
+            return path
+        except OSError:  # a full or read-only disk: the next folder, else jieba's own words
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+    return None
+
+
+def _bilingual_words(simplified: Path) -> str:
     import opencc
 
-    version = getattr(jieba, "__version__", "0")
-    path = cache_dir / f"jieba-{version}-zh-hant.txt"
-    if path.is_file():
-        return path
-    source = Path(jieba.__file__).with_name("dict.txt").read_text("utf-8").splitlines()
+    source = simplified.read_text("utf-8").splitlines()
     words = [line.split(" ", 1) for line in source if line.strip()]
     converted = opencc.OpenCC("s2tw").convert("\n".join(word for word, _ in words)).split("\n")
     known = {word for word, _ in words}
     extra = [f"{new} {rest}" for (word, rest), new in zip(words, converted)
              if new != word and new not in known and " " not in new]
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp.write_text("\n".join(source + extra) + "\n", encoding="utf-8")
-        tmp.replace(path)  # a build killed half-way leaves no half dictionary behind
-    except OSError:  # a full or read-only disk: search still works, with jieba's own words
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        return None
-    return path
+    return "\n".join(source + extra) + "\n"
 
 
 def configure_jieba() -> None:

@@ -7,7 +7,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.chinese_search import ENV as JIEBA_DICT_ENV, needs_traditional_words, traditional_dictionary
+from site_builder.chinese_search import (
+    ENV as JIEBA_DICT_ENV, cache_folders, needs_traditional_words, traditional_dictionary,
+)
 from site_builder.compute import compute
 from site_builder.engine import EngineError, engine_config, replace_site, run_engines, write_config
 from site_builder.history import read_history
@@ -42,7 +44,7 @@ class Built:
     engine_seconds: float
     warnings: str
     notices: tuple[str, ...] = ()  # what the generator could do only in part (see Generated.warnings)
-    generate_parts: dict = None  # seconds by stage: load, history, compute, render, write
+    generate_parts: dict = None  # seconds by stage: load, history, compute, render, write, search
 
 
 class BuildFailed(Exception):
@@ -64,8 +66,9 @@ class Generated:
     changed: list[str]
     config: Path
     warnings: tuple[str, ...] = ()  # history revisions that could not be read, languages without a catalog
-    seconds: dict = None  # where the time went: load, history, compute, render, write
+    seconds: dict = None  # where the time went: load, history, compute, render, write, search
     configs: dict = None  # the engine config of each language, the default language's first
+    engine_envs: dict = None  # what each language's engine process needs in its environment
 
 
 def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> Generated:
@@ -109,8 +112,10 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> G
                                      lang_work[lang] / "mkdocs.yml")
         pages += sum(1 for rel in tree.files if rel.endswith(".md"))
     seconds["write"] = lap()
+    envs = {lang: _engine_env(root, lang) for lang in settings.languages}
+    seconds["search"] = lap()  # the Chinese search dictionary, when there is none yet on this machine
     return Generated(checked, pages, changed, configs[settings.default_language],
-                     history.warnings + _catalog_warnings(settings.languages), seconds, configs)
+                     history.warnings + _catalog_warnings(settings.languages), seconds, configs, envs)
 
 
 def _catalog_warnings(languages) -> tuple[str, ...]:
@@ -123,7 +128,7 @@ def _engine_env(root: Path, lang: str) -> dict:
     """What a language's engine process needs beside its config: Chinese word splitting."""
     if not needs_traditional_words(lang):
         return {}
-    dictionary = traditional_dictionary(Path(root) / WORK_DIR)
+    dictionary = traditional_dictionary(*cache_folders(Path(root) / WORK_DIR))
     return {JIEBA_DICT_ENV: str(dictionary.resolve())} if dictionary else {}
 
 
@@ -154,8 +159,7 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
         progress.tick(f"okr-portal build: {engine} is building the site"
                       + (f" in {languages} languages at once" if languages > 1 else ""))
         try:
-            warnings = run_engines(list(generated.configs.values()), engine,
-                                   [_engine_env(root, lang) for lang in generated.configs])
+            warnings = run_engines(list(generated.configs.values()), engine, list(generated.engine_envs.values()))
         finally:
             progress.stop_ticking()
             progress.clear()

@@ -327,8 +327,7 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
         "objective.md.j2", ctx.plain(objective.title), ctx.plain(objective.description),
         title_lang=ctx.lang_of(objective.title),
         msg=msg, title=ctx.inline(objective.title), badge=views.badge(ctx, status.status),
-        progress=views.format_percent(status.progress),
-        progress_value=round(max(0.0, min(1.0, status.progress or 0.0)) * 100, 1),
+        bar=views.progress_bar(ctx, status.progress, status.progress),
         owner_link=Link(urls.relative(doc, urls.owner_doc(_owner_slug(ctx, objective))), ctx.inline(objective.owner)),
         period_link=Link(urls.relative(doc, urls.period_doc(status.period.id)), ctx.inline(status.period.title)),
         period_dates=_dates(ctx, status.period),
@@ -531,7 +530,9 @@ def write_tree(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
 
 
 def _write_files(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
-    """Write the files whose content changed (or that are new), each through a temporary file."""
+    """Write the files whose content changed (or that are new). A changed file is replaced
+    through a temporary file, so a preview server never reads half of it; a new one is
+    written in place (a build stopped half-way leaves it different, so the next writes it)."""
     base = os.fspath(docs_dir)
     folders: set[str] = set()  # made or found: a new tree needs each made once, not tried per file
     changed = []
@@ -539,9 +540,11 @@ def _write_files(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
         data = content.encode("utf-8") if isinstance(content, str) else content
         path = os.path.join(base, rel)
         folder = os.path.dirname(path)
+        new = True
         if folder in folders or os.path.isdir(folder):
             try:
                 with open(path, "rb") as old:
+                    new = False
                     if old.read() == data:
                         folders.add(folder)
                         continue
@@ -550,9 +553,13 @@ def _write_files(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
         else:
             os.makedirs(folder, exist_ok=True)
         folders.add(folder)
-        with open(path + ".tmp", "wb") as tmp:
-            tmp.write(data)
-        os.replace(path + ".tmp", path)
+        if new:
+            with open(path, "wb") as out:
+                out.write(data)
+        else:
+            with open(path + ".tmp", "wb") as tmp:
+                tmp.write(data)
+            os.replace(path + ".tmp", path)
         changed.append(rel)
     return changed
 

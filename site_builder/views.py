@@ -8,6 +8,7 @@ no Python to call, so a theme author can change them without reading this.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,10 +39,53 @@ class Badge:
     status: str  # machine name, for CSS classes and icons
     label: str  # the words: status is never shown by colour alone
 
+    @property
+    def html(self) -> Markup:
+        """The words with an icon whose shape differs by status."""
+        return _badge_html(self.status, self.label)
+
 
 def badge(ctx: Context, status: Status | str) -> Badge:
     name = status.value if isinstance(status, Status) else status
     return Badge(name, ctx.msg[f"status.{name}"])
+
+
+# Made in Python rather than by template macros: a large portal shows tens of thousands
+# of badges and bars, of a few dozen kinds, and a macro call costs far more than a lookup.
+_ICON = ('<svg class="okr-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" '
+         'focusable="false">{}</svg>')
+_ICON_SHAPES = {
+    "achieved": '<path d="M2.5 8.5l3.5 3.5 7.5-8" fill="none" stroke="currentColor" stroke-width="2.4"/>',
+    "on_track": '<circle cx="8" cy="8" r="5.5" fill="currentColor"/>',
+    "at_risk": '<path d="M8 1.5l7 13H1z" fill="currentColor"/>',
+    "off_track": '<path d="M3 3l10 10M13 3L3 13" stroke="currentColor" stroke-width="2.6"/>',
+    "missed": '<rect x="1.5" y="1.5" width="13" height="13" rx="2" fill="none" stroke="currentColor" '
+              'stroke-width="2"/><path d="M4.5 4.5l7 7M11.5 4.5l-7 7" stroke="currentColor" stroke-width="2"/>',
+}
+_NO_DATA_SHAPE = ('<circle cx="8" cy="8" r="5.5" fill="none" stroke="currentColor" stroke-width="2" '
+                  'stroke-dasharray="3 2"/>')
+
+
+@lru_cache(maxsize=256)
+def _badge_html(status: str, label: str) -> Markup:
+    icon = Markup(_ICON.format(_ICON_SHAPES.get(status, _NO_DATA_SHAPE)))
+    return Markup('<span class="okr-badge okr-badge--{0}">{1}<span class="okr-badge__label">{2}</span></span>').format(
+        status, icon, label)
+
+
+def progress_bar(ctx: Context, ratio: float | None, filled: float | None) -> Markup:
+    """Progress in words (``ratio`` as a percentage) beside a bar filled to ``filled``,
+    which assistive technology skips: the words say it all."""
+    return _bar(round(max(0.0, min(1.0, filled or 0.0)) * 100, 1), format_percent(ratio), ctx.msg["progress"])
+
+
+@lru_cache(maxsize=4096)
+def _bar(value: float, text: str, label: str) -> Markup:
+    return Markup(
+        '<span class="okr-progress"><span class="okr-visually-hidden">{0}: </span><svg class="okr-progress__bar" '
+        'viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect '
+        'class="okr-progress__track" width="100" height="8" rx="4"/><rect class="okr-progress__fill" width="{1}" '
+        'height="8" rx="4"/></svg><span class="okr-progress__text">{2}</span></span>').format(label, value, text)
 
 
 @dataclass(frozen=True)
@@ -56,8 +100,7 @@ class Card:
 
     link: Link
     badge: Badge
-    progress: str
-    progress_value: float  # 0..100, for the bar
+    bar: Markup  # progress in words and as a bar
     owner: Markup
     period: str
     key_results: str
@@ -75,8 +118,7 @@ def card(ctx: Context, status: ObjectiveStatus, from_doc: str) -> Card:
     return Card(
         link=Link(urls.relative(from_doc, urls.objective_doc(objective.id)), ctx.inline(objective.title)),
         badge=badge(ctx, status.status),
-        progress=format_percent(progress),
-        progress_value=round(max(0.0, min(1.0, progress or 0.0)) * 100, 1),
+        bar=progress_bar(ctx, progress, progress),
         owner=ctx.inline(objective.owner),
         period=ctx.text(status.period.title),
         key_results=f"{len(status.key_results)} {ctx.msg['key_results'].lower()}",
@@ -148,8 +190,7 @@ class KeyResultView:
     type_label: str
     commitment: str
     facts: list[Fact]
-    progress: str
-    progress_value: float
+    bar: Markup  # progress in words, and the score as a bar
     chart: Markup
     table: Markup | None
     table_note: str
@@ -185,8 +226,7 @@ def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
         type_label=ctx.msg[f"type.{kr.type}"],
         commitment=ctx.msg[f"commitment.{kr.commitment}"],
         facts=facts,
-        progress=format_percent(status.progress),
-        progress_value=round(max(0.0, min(1.0, status.score or 0.0)) * 100, 1),
+        bar=progress_bar(ctx, status.progress, status.score),  # the bar shows the score
         chart=chart,
         table=table,
         table_note=note,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,12 @@ import pytest
 from site_builder.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    # What okr-portal keeps between builds on a machine (the Chinese search dictionary)
+    # goes into a folder of this run's own, not the user's cache: made once per run.
+    os.environ.setdefault("OKR_PORTAL_CACHE", tempfile.mkdtemp(prefix="okr-portal-cache-"))
 
 MINIMAL_PORTAL_YML = """\
 schema: 1

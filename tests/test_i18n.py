@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import string
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -273,3 +274,21 @@ def test_without_room_for_the_dictionary_the_search_keeps_jiebas_own_words(tmp_p
     blocked.write_text("a file where the cache folder should be")
     assert traditional_dictionary(blocked / "cache") is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    # With a second place to keep it (the portal's work folder), it goes there.
+    path = traditional_dictionary(blocked / "cache", tmp_path / "work")
+    assert path is not None and path.parent == tmp_path / "work"
+    assert traditional_dictionary(tmp_path / "elsewhere", tmp_path / "work") == path  # found, not made again
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_the_dictionary_is_kept_once_per_machine_not_per_portal(portal, cli, tmp_path, monkeypatch):
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("OKR_PORTAL_CACHE", str(cache))
+    roots = [portal({"okrs/objectives/wait.yml": OBJECTIVE, "okrs/metrics/wait.csv": "date,value\n2026-01-01,30\n"})]
+    roots.append(tmp_path / "second")
+    shutil.copytree(roots[0] / "okrs", roots[1] / "okrs")
+    for root in roots:
+        assert cli(root, "build", "--as-of", "2026-06-30").code == 0
+        assert not list((root / ".okr-portal").glob("jieba-*"))
+    made = list(cache.glob("jieba-*-zh-hant.txt"))
+    assert len(made) == 1 and list(cache.iterdir()) == made
