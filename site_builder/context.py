@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 from markupsafe import Markup
 
@@ -29,7 +29,10 @@ class Context:
     @cached_property
     def chart_labels(self) -> ChartLabels:
         """The catalog as charts read it, with this language's days and months."""
-        return ChartLabels(self.msg, self.date, self.month)
+        # Functions of the language, not methods of this context: a method would make a
+        # reference cycle (context -> labels -> method -> context), and pages are rendered
+        # with the cyclic garbage collector off (see render).
+        return ChartLabels(self.msg, partial(format_date, lang=self.lang), partial(format_month, lang=self.lang))
 
     @property
     def default_lang(self) -> str:

@@ -183,7 +183,7 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
             done.append((rest, []) if docs_dir is None else (dict.fromkeys(rest), _write_files(rest, docs_dir)))
         return done
 
-    with _portal_frozen():
+    with _collector_off():
         parts, rest = _run_jobs(contexts, used, jobs, workers, the_rest, folders)
     out = {}
     for n, ctx in enumerate(contexts):
@@ -207,19 +207,27 @@ def _api(report: Report) -> str:
 
 
 @contextmanager
-def _portal_frozen():
-    """The objects that exist now (the portal, its report) set aside from cyclic garbage
-    collection while the pages are rendered: rendering allocates enough to run the
-    collector many times, and each full run would walk the whole portal again. Forked
-    workers inherit the frozen set, so they do not touch (and copy) its memory either."""
-    if gc.get_freeze_count():  # someone else froze objects: leave their arrangement alone
-        yield
-        return
-    gc.freeze()
+def _collector_off():
+    """No automatic cyclic garbage collection while the pages are rendered, here and in
+    the forked workers (which inherit the setting): rendering allocates enough to run
+    the collector thousands of times, each run walking what the memos keep. Reference
+    counting frees nearly all it drops; the few cycles a page leaves are young, and
+    _render_jobs collects the youngest generation every few pages (a test checks that
+    nothing else is left). The objects that exist now (the portal, its report) are also
+    set aside ("frozen"), so that no collection walks them, and forked workers do not
+    touch (and copy) their memory for it."""
+    enabled = gc.isenabled()
+    frozen = not gc.get_freeze_count()  # else someone else froze objects: leave their arrangement alone
+    gc.disable()
+    if frozen:
+        gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 PARALLEL_FROM = 200  # pages; below this, starting workers costs more than it saves
@@ -256,14 +264,20 @@ def _render_jobs(jobs: list, contexts: list[Context], used: dict) -> list[dict]:
     """The files of the jobs in each language: each page in every language before the next,
     so the charts' memo (see charts) finds what another language just drew."""
     files: list[dict[str, str | bytes]] = [{} for _ in contexts]
-    for kind, key in jobs:
+    collect = not gc.isenabled()
+    for n, (kind, key) in enumerate(jobs, 1):
         for ctx, out in zip(contexts, files):
             if kind == "objective":
                 status = ctx.report.objectives[key]
                 out[urls.objective_doc(status.objective.id)] = _objective(ctx, status)
             else:
                 out.update(_metric_page(ctx, key, used[key]))
+        if collect and (n % _COLLECT_EVERY == 0 or n == len(jobs)):
+            gc.collect(0)  # the few cycles pages leave (Markdown makes one per text) are young
     return files
+
+
+_COLLECT_EVERY = 256  # pages: a collection walks what the memos keep, so not after every one
 
 
 # --- pages ------------------------------------------------------------------------

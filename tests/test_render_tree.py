@@ -99,3 +99,32 @@ def test_render_trees_gives_each_language_what_render_site_renders_alone(demo, t
     for lang, files in alone.items():
         assert trees[lang].files == list(files)
         assert read_tree(folders[lang]) == as_bytes(files)
+
+
+def test_rendering_pages_leaves_no_garbage_cycles(demo):
+    """Pages are rendered with the automatic garbage collector off (render._collector_off):
+    what rendering drops must be freed by reference counting, or by the collection of the
+    youngest generation after each page. Every objective and metric page of the demo, in
+    both languages, with its git history so that the history views are rendered too."""
+    import gc
+
+    from site_builder import render
+    from site_builder.context import Context
+    from site_builder.history import read_history
+    from site_builder.messages import messages
+
+    report, portal = demo
+    history = read_history(REPO)
+    assert history.available
+    contexts = [Context(report, portal, lang, messages(lang), history) for lang in ("en", "zh-TW")]
+    used = render._metrics_used(contexts[0])
+    jobs = [("objective", i) for i in range(len(report.objectives))] + [("metric", m) for m in sorted(used)]
+    render._render_jobs(jobs[:2], contexts, used)  # templates compiled, caches filled
+    gc.collect()
+    gc.disable()
+    try:
+        files = render._render_jobs(jobs, contexts, used)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert len(files[1]) == len(files[0]) > 20
