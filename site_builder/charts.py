@@ -135,7 +135,8 @@ def _tick_value(i: int, m: int, k: int) -> float:
     return i * m * 10 ** k if k >= 0 else i * m / 10 ** -k
 
 
-def _y_ticks(lo: float, hi: float) -> tuple[float, float, list[tuple[float, str]]]:
+@lru_cache(maxsize=256)  # a page's charts in each language ask for the same
+def _y_ticks(lo: float, hi: float) -> tuple[float, float, tuple[tuple[float, str], ...]]:
     """Nice ticks (value, text) for [lo, hi]: a step of 1, 2 or 5 × 10^k giving four to six
     ticks (closest to five), and the range, widened when the ticks need it."""
     base = math.floor(math.log10((hi - lo) / 5))
@@ -149,7 +150,7 @@ def _y_ticks(lo: float, hi: float) -> tuple[float, float, list[tuple[float, str]
     m, k = min(steps, key=badness)
     first, last = _nice_ticks(lo, hi, m, k)
     values = [_tick_value(i, m, k) for i in range(first, last + 1)]
-    return min(lo, values[0]), max(hi, values[-1]), [(v, _tick_text(v, values, k)) for v in values]
+    return min(lo, values[0]), max(hi, values[-1]), tuple((v, _tick_text(v, values, k)) for v in values)
 
 
 def _tick_text(value: float, values: Sequence[float], k: int) -> str:
@@ -346,6 +347,11 @@ _BLOCK = 32
 _TENTHS_A_CELL = 10 * CELL
 
 
+@lru_cache(maxsize=256)  # a page's charts in each language draw the same expected paths
+def _straight_cells(points: tuple[tuple[int, int], ...]) -> frozenset[tuple[int, int]]:
+    return frozenset(_Track([x for x, _ in points], [y for _, y in points]).cells)
+
+
 class _Canvas:
     """Collects the elements of one chart and keeps its text labels from overlapping."""
 
@@ -368,8 +374,7 @@ class _Canvas:
 
     def avoid(self, xy: Sequence[tuple[float, float]]) -> None:
         """A straight line (its points in pixels), which labels should rather not cross."""
-        points = sorted((round(x * 10), round(y * 10)) for x, y in xy)
-        self.line_cells |= _Track([x for x, _ in points], [y for _, y in points]).cells
+        self.line_cells |= _straight_cells(tuple(sorted((round(x * 10), round(y * 10)) for x, y in xy)))
 
     def avoid_track(self, track: _Track) -> None:
         """avoid() for a long line (see _line)."""
@@ -418,7 +423,7 @@ class _Canvas:
         assert best is not None
         _, x, y, anchor, box = best
         self.taken.append(box)
-        return _el("text", {"class": "okr-chart__label", "x": x, "y": y, "text-anchor": anchor}, escape(text))
+        return f'<text class="okr-chart__label" x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}">{escape(text)}</text>'
 
     def legend(self, items: Sequence[tuple[str, str | None, str]], left: float) -> float:
         """A row (or rows) of line samples with their names; returns the y below the legend."""
@@ -549,15 +554,23 @@ def _plot(canvas: _Canvas, dates: Sequence[date], values: Sequence[float],
 
 def _axes(canvas: _Canvas, f: _Frame, yticks: Sequence[tuple[float, str]], xticks: Sequence[tuple[date, str]],
           labels: Mapping[str, str]) -> None:
-    grid = "".join(f"M{_n(f.left)} {_n(f.y(v))}H{_n(f.right)}" for v, _ in yticks)
-    marks = "".join(f"M{_n(f.x(d))} {_n(f.bottom)}v5" for d, _ in xticks)
     canvas.taken.append((0.0, 0.0, f.left - 8, float(canvas.height)))    # tick labels and axis title
     canvas.add(
+        *_scales(f, tuple(yticks), tuple(d for d, _ in xticks)),
+        *(_tick_label(f.x(d), f.bottom + 18, t) for d, t in xticks),
+        *_axis_titles(f.left, f.right, f.top, f.bottom, canvas.height, labels["date"], labels["value"]),
+    )
+
+
+@lru_cache(maxsize=256)  # the same in every language: y ticks are numbers, x ticks only placed here
+def _scales(f: _Frame, yticks: tuple[tuple[float, str], ...], xdays: tuple[date, ...]) -> tuple[str, ...]:
+    """The grid, the axes with their tick marks, and the y tick labels."""
+    grid = "".join(f"M{_n(f.left)} {_n(f.y(v))}H{_n(f.right)}" for v, _ in yticks)
+    marks = "".join(f"M{_n(f.x(d))} {_n(f.bottom)}v5" for d in xdays)
+    return (
         _stroke("path", "okr-chart__grid", None, d=grid or None, **{"stroke-opacity": 0.2}),
         _stroke("path", "okr-chart__axis", None, d=f"M{_n(f.left)} {_n(f.top)}V{_n(f.bottom)}H{_n(f.right)}{marks}"),
         *(_y_tick_label(f.left - 9, f.y(v) + 4, t) for v, t in yticks),
-        *(_tick_label(f.x(d), f.bottom + 18, t) for d, t in xticks),
-        *_axis_titles(f.left, f.right, f.top, f.bottom, canvas.height, labels["date"], labels["value"]),
     )
 
 
