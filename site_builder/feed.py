@@ -10,6 +10,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
+from typing import Callable
 from urllib.parse import urlparse
 
 from site_builder import history_views, urls
@@ -65,43 +67,49 @@ def _transitions(ctx: Context, status, kr_status) -> list[tuple[date, object, ob
     return memo[key]
 
 
-def _status_changes(ctx: Context, status, kr_status, tag):
-    """The key result's status at the end of each month of its period, and when it changed."""
-    kr = kr_status.key_result
-    for day, previous, now in _transitions(ctx, status, kr_status):
-        words = f"{ctx.msg['status.' + previous.value]} → {ctx.msg['status.' + now.value]}"
-        yield Entry(f"{tag}:status/{status.objective.id}/{kr.id}/{day.isoformat()}", day,
-                    f"{ctx.plain(kr.title)}: {words}",
-                    f"{urls.objective_doc(status.objective.id)}#kr-{kr.id}",
-                    f"<p>{ctx.msg['status']}: {words} ({ctx.date(day)})</p>")
-
-
 def entries(ctx: Context) -> list[Entry]:
+    """The newest MAX_ENTRIES events, newest first. An event is written out (titles,
+    Markdown) only once it is among them: a large portal has tens of thousands."""
     settings = ctx.report.settings
     host = urlparse(settings.base_url).hostname if settings.base_url else None
     tag = f"tag:{host or 'okr-portal'},2026"
-    out: list[Entry] = []
+    events: list[tuple[date, str, Callable[[], Entry]]] = []  # (day, entry id, how to write it)
     for status in ctx.report.objectives:
         oid = status.objective.id
         doc = urls.objective_doc(oid)
         for kr_status in status.key_results:
             kr = kr_status.key_result
             for update in kr.updates:
-                if update.date > ctx.report.as_of:
-                    continue
-                confidence = ctx.msg[f"status.{update.confidence}"]
-                out.append(Entry(f"{tag}:checkin/{oid}/{kr.id}/{update.date.isoformat()}", update.date,
-                                 f"{ctx.msg['check_in']}: {ctx.plain(kr.title)} — {confidence}",
-                                 f"{doc}#kr-{kr.id}",
-                                 f"<p>{ctx.msg['confidence']}: {confidence}</p>{to_html(ctx.text(update.text))}"))
+                if update.date <= ctx.report.as_of:
+                    entry_id = f"{tag}:checkin/{oid}/{kr.id}/{update.date.isoformat()}"
+                    events.append((update.date, entry_id, partial(_check_in, ctx, entry_id, doc, kr, update)))
             change = history_views.target_change(ctx, ctx.history, status, kr_status)
             if change is not None:
-                out.append(Entry(f"{tag}:target/{oid}/{kr.id}/{change.anchor}", change.day,
-                                 f"{ctx.msg['target_changed']}: {ctx.plain(kr.title)}",
-                                 f"{doc}#{change.anchor}", f"<p>{change.text}</p>"))
-            out += _status_changes(ctx, status, kr_status, tag)
-    out.sort(key=lambda e: (e.day, e.id), reverse=True)
-    return out[:MAX_ENTRIES]
+                entry_id = f"{tag}:target/{oid}/{kr.id}/{change.anchor}"
+                events.append((change.day, entry_id, partial(_target_changed, ctx, entry_id, doc, kr, change)))
+            for day, previous, now in _transitions(ctx, status, kr_status):
+                entry_id = f"{tag}:status/{oid}/{kr.id}/{day.isoformat()}"
+                events.append((day, entry_id, partial(_status_changed, ctx, entry_id, doc, kr, day, previous, now)))
+    events.sort(key=lambda event: (event[0], event[1]), reverse=True)
+    return [write() for _, _, write in events[:MAX_ENTRIES]]
+
+
+def _check_in(ctx: Context, entry_id: str, doc: str, kr, update) -> Entry:
+    confidence = ctx.msg[f"status.{update.confidence}"]
+    return Entry(entry_id, update.date, f"{ctx.msg['check_in']}: {ctx.plain(kr.title)} — {confidence}",
+                 f"{doc}#kr-{kr.id}", f"<p>{ctx.msg['confidence']}: {confidence}</p>{to_html(ctx.text(update.text))}")
+
+
+def _target_changed(ctx: Context, entry_id: str, doc: str, kr, change) -> Entry:
+    return Entry(entry_id, change.day, f"{ctx.msg['target_changed']}: {ctx.plain(kr.title)}",
+                 f"{doc}#{change.anchor}", f"<p>{change.text}</p>")
+
+
+def _status_changed(ctx: Context, entry_id: str, doc: str, kr, day: date, previous, now) -> Entry:
+    """The key result's status changed at the end of a month of its period."""
+    words = f"{ctx.msg['status.' + previous.value]} → {ctx.msg['status.' + now.value]}"
+    return Entry(entry_id, day, f"{ctx.plain(kr.title)}: {words}", f"{doc}#kr-{kr.id}",
+                 f"<p>{ctx.msg['status']}: {words} ({ctx.date(day)})</p>")
 
 
 def atom_feed(ctx: Context) -> str:
