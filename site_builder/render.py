@@ -336,7 +336,6 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
     metric_ids = sorted({kr.key_result.metric for kr in status.key_results if kr.key_result.metric})
     downloads = [Link(urls.relative(doc, urls.metric_csv(m)), ctx.plain(ctx.portal.metrics[m].title) or m)
                  for m in metric_ids]
-    owner_text = ctx.plain(objective.owner)
     return _page(
         "objective.md.j2", ctx.plain(objective.title), ctx.plain(objective.description),
         title_lang=ctx.lang_of(objective.title),
