@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
                        help="where to serve the preview (default: 127.0.0.1:8000)")
+    serve.add_argument("--lang", default=None, metavar="CODE",
+                       help="the language to preview, one of the portal's languages (default: the first)")
     serve.set_defaults(run=_serve)
 
     diff = commands.add_parser(
@@ -173,7 +175,7 @@ def _build(args) -> int:
 def _serve(args) -> int:
     from site_builder.serve import serve
 
-    return serve(args.root, args.as_of, args.dev_addr)
+    return serve(args.root, args.as_of, args.dev_addr, lang=args.lang)
 
 
 def _diff(args) -> int:

@@ -262,6 +262,38 @@ def test_serve_previews_and_reloads_when_okrs_change(tmp_path):
         server.wait(timeout=20)
 
 
+def test_serve_previews_the_language_asked_for(tmp_path):
+    root = copy_demo(tmp_path)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/objectives/veteran-access/"
+    url = f"http://127.0.0.1:{port}/zh-TW/objectives/veteran-access/"  # where it is in the built site
+    log = tmp_path / "serve.log"  # a file, not a pipe: the engine's server writes a lot
+    with open(log, "w") as err:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "site_builder", "-C", str(root), "serve", "--as-of", AS_OF,
+             "--dev-addr", f"127.0.0.1:{port}", "--lang", "zh-TW"], stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        page = _wait_for(lambda: _get(url), 60)
+        assert page and '<html lang="zh-TW"' in page and "2026年" in page
+        index = json.loads(_get(f"http://127.0.0.1:{port}/zh-TW/search/search_index.json"))
+        words = " ".join(doc["text"] for doc in index["docs"])
+        # The Chinese site's own index, its words split with the Traditional word list (see test_i18n).
+        assert "\u200b縮短\u200b候診\u200b時間\u200b" in words
+    finally:
+        server.terminate()  # as a process manager stops it: the engine's server stops too
+        server.wait(timeout=20)
+    assert "previewing zh-TW (--lang en for the other languages" in log.read_text()
+    assert _wait_for(lambda: _get(url) is None, 10), "the engine's server outlived okr-portal serve"
+
+
+def test_serve_says_which_languages_there_are(tmp_path, capsys):
+    from site_builder.cli import main
+
+    root = copy_demo(tmp_path)
+    assert main(["-C", str(root), "serve", "--as-of", AS_OF, "--lang", "fr"]) == 2
+    assert "the portal has no language 'fr'; okrs/portal.yml lists en, zh-TW" in capsys.readouterr().err
+
+
 def wait_objective(baseline: float, target: float) -> str:
     """One objective with one metric key result on the metric 'wait', for bare portals."""
     return f"""\
