@@ -254,15 +254,9 @@ class _Frame:
     def y(self, value: float) -> float:
         return round(self.bottom - (value - self.y0) / (self.y1 - self.y0) * (self.bottom - self.top), 1)
 
-    def points(self, obs: Sequence[Point]) -> list[tuple[float, float]]:
-        """x() and y() for a whole series at once: a long series is most of a site's charts."""
-        sx = (self.right - self.left) / (self.x1 - self.x0)
-        sy = (self.bottom - self.top) / (self.y1 - self.y0)
-        left, bottom, x0, y0 = self.left, self.bottom, self.x0, self.y0
-        return [(round(left + (d.toordinal() - x0) * sx, 1), round(bottom - (v - y0) * sy, 1)) for d, v in obs]
-
     def tenths(self, obs: Sequence[Point]) -> tuple[list[int], list[int]]:
-        """points() as whole tenths of a pixel (x = xs[i] / 10), which are cheaper to draw with.
+        """x() and y() of a whole series as whole tenths of a pixel (x = xs[i] / 10), which
+        are cheaper to draw with.
 
         round(v * 10) rather than round(v, 1): the two differ only for a value within
         a rounding error of a half-tenth of a pixel, and then by a tenth of a pixel."""
@@ -272,7 +266,7 @@ class _Frame:
         sy = 10 * (self.bottom - self.top) / (self.y1 - self.y0)  # tenths of a pixel a unit
         dates, values = zip(*obs)
         # round(10 * left + (day - x0) * sx) and round(10 * bottom - (v - y0) * sy) as chains
-        # of map(): the arithmetic of points(), without a Python loop over the points.
+        # of map(): x() and y() for a whole series, without a Python loop over the points.
         xs = map(add, repeat(10 * self.left), map(mul, map(sub, map(date.toordinal, dates), repeat(self.x0)),
                                                   repeat(sx)))
         ys = map(sub, repeat(10 * self.bottom), map(mul, map(sub, values, repeat(self.y0)), repeat(sy)))
@@ -285,14 +279,6 @@ class _Frame:
     def bounds(self) -> _Box:
         """Where labels may go: the plot's height (give or take a few pixels), the chart's width."""
         return (0.0, self.top - 4, float(WIDTH), self.bottom + 4)
-
-
-def _overlap(a: _Box, b: _Box) -> float:
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
-def _outside(box: _Box, bounds: _Box) -> float:
-    return (box[2] - box[0]) * (box[3] - box[1]) - _overlap(box, bounds)
 
 
 class _Track:
@@ -389,8 +375,9 @@ class _Canvas:
         """The text at the first candidate place that overlaps nothing (else the least bad one)."""
         width = _text_width(text)
         best: tuple[float, float, float, str, _Box] | None = None
-        # The arithmetic of _overlap and _outside written out (with no call for each pair of
-        # boxes): a chart has a few labels, but each tries several places against every box.
+        # The cost of a place: its area overlapping taken boxes, 10x its area outside the
+        # bounds, 20 for each line cell it covers. Written out, with no call for each pair
+        # of boxes: a chart has a few labels, but each tries several places against every box.
         u0, v0, u1, v1 = bounds
         right = WIDTH - 2.0 - width
         for x, y, anchor in candidates:

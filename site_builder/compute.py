@@ -7,7 +7,6 @@ showed then.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
@@ -107,13 +106,7 @@ def latest_observation(metric: Metric | None, start: date, end: date, as_of: dat
     """The newest observation with a value dated in [start, end] and not after as_of."""
     if metric is None:
         return None
-    last_day = min(end, as_of)
-    observations = metric.observations
-    # Observations are sorted by date; find the last one on or before last_day.
-    i = bisect_right(observations, last_day, key=lambda o: o.date)
-    while i > 0:
-        i -= 1
-        obs = observations[i]
+    for obs in reversed(metric.until(min(end, as_of))):
         if obs.date < start:
             return None
         if obs.value is not None:

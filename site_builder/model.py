@@ -8,8 +8,10 @@ reported them, and compute only ever sees a portal that validated.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Mapping, NamedTuple
 
 from site_builder.problems import Loc
@@ -168,6 +170,18 @@ class Metric:
     meta_path: str | None
     loc: Loc
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+    def between(self, first: date, last: date) -> tuple[Observation, ...]:
+        """The rows dated from first to last, found by bisection (the rows are sorted)."""
+        rows = self.observations
+        return rows[bisect_left(rows, first, key=_date_of):bisect_right(rows, last, key=_date_of)]
+
+    def until(self, last: date) -> tuple[Observation, ...]:
+        """The rows dated on or before last."""
+        return self.observations[:bisect_right(self.observations, last, key=_date_of)]
+
+
+_date_of = itemgetter(0)  # an Observation's date
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,11 @@ import json
 import multiprocessing
 import os
 import re
-from bisect import bisect_right
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import repeat
-from operator import attrgetter
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -29,7 +27,7 @@ from markupsafe import Markup
 
 from site_builder import urls, views
 from site_builder.api import okrs_json
-from site_builder.compute import ObjectiveStatus, Report, report_memo
+from site_builder.compute import ObjectiveStatus, Report, latest_observation, report_memo
 from site_builder.messages import messages
 from site_builder.model import Portal
 from site_builder import history_views
@@ -79,9 +77,13 @@ def _page(template: str, page_title: str, page_description: str = "", hide: tupl
     # The title is a Markdown heading, so it opens the table of contents and
     # Material's skip link lands on it; escaped for Markdown and HTML alike.
     # A title shown in the default language for want of a translation says so.
-    title_attrs = Markup(f' lang="{title_lang}"') if title_lang else ""
-    body = _env.get_template(template).render(title_md=md_escape(page_title), title_attrs=title_attrs, **values)
+    body = _env.get_template(template).render(title_md=md_escape(page_title), title_attrs=_lang_attr(title_lang), **values)
     return _front_matter(page_title, page_description, hide) + body
+
+
+def _lang_attr(lang: str | None) -> Markup | str:
+    """The attributes of a Markdown heading ({#anchor lang="en"}) shown in another language."""
+    return Markup(f' lang="{lang}"') if lang else ""
 
 
 @dataclass(frozen=True)
@@ -330,9 +332,8 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
     krs = []
     for kr in status.key_results:
         view = views.key_result_view(ctx, kr, status, doc)
-        title_lang = ctx.lang_of(kr.key_result.title)
         krs.append({**view.__dict__, "heading_md": md_escape(view.heading),
-                    "heading_attrs": Markup(f' lang="{title_lang}"') if title_lang else ""})
+                    "heading_attrs": _lang_attr(ctx.lang_of(kr.key_result.title))})
     metric_ids = sorted({kr.key_result.metric for kr in status.key_results if kr.key_result.metric})
     downloads = [Link(urls.relative(doc, urls.metric_csv(m)), ctx.plain(ctx.portal.metrics[m].title) or m)
                  for m in metric_ids]
@@ -488,9 +489,8 @@ def _metric_indexes(ctx: Context, used: dict) -> dict[str, str]:
     for metric_id in sorted(used):
         metric = ctx.portal.metrics[metric_id]
         title = ctx.plain(metric.title) or metric_id
-        latest = next((o.date for o in reversed(metric.observations)
-                       if o.value is not None and o.date <= ctx.report.as_of), None)
-        updated = f"{ctx.msg['last_updated']} {ctx.date(latest)}" if latest else ctx.msg["no_observations"]
+        latest = latest_observation(metric, date.min, ctx.report.as_of, ctx.report.as_of)
+        updated = f"{ctx.msg['last_updated']} {ctx.date(latest.date)}" if latest else ctx.msg["no_observations"]
         items.append({"doc": urls.metric_doc(metric_id), "text": ctx.inline(metric.title) or metric_id,
                       "note": updated})
         downloads.append({"doc": urls.metric_csv(metric_id), "text": title,
@@ -512,8 +512,7 @@ _CSVS = Recent(4)
 
 def _make_csv(metric, ctx: Context) -> str:
     # Column by column, with C-level passes: a large portal has hundreds of thousands of rows.
-    observations = metric.observations  # sorted by date
-    shown = observations[:bisect_right(observations, ctx.report.as_of, key=_date_of)]
+    shown = metric.until(ctx.report.as_of)
     if not shown:
         return "date,value,note\n"
     days, values, notes, _ = zip(*shown)
@@ -521,9 +520,6 @@ def _make_csv(metric, ctx: Context) -> str:
     numbers = ("\n".join(map(repr, values)) + "\n").replace(".0\n", "\n").replace("None\n", "\n").split("\n")
     notes = [_csv_field(note) if note else "" for note in notes] if any(notes) else repeat("")
     return "date,value,note\n" + "\n".join(map(",".join, zip(map(date.isoformat, days), numbers, notes))) + "\n"
-
-
-_date_of = attrgetter("date")
 
 
 def _csv_field(text: str) -> str:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
 from typing import NamedTuple
 
 from markupsafe import Markup
@@ -293,14 +291,8 @@ _WINDOWS = Recent(16)
 
 
 def _window(metric: Metric, start: date, end: date, as_of: date) -> Window:
-    last = min(end, as_of)
-    observations = metric.observations  # sorted by date: only the rows in range are looked at
-    span = observations[bisect_left(observations, start, key=_date_of):bisect_right(observations, last, key=_date_of)]
-    shown = tuple([o for o in span if o.value is not None])
+    shown = tuple([o for o in metric.between(start, min(end, as_of)) if o.value is not None])
     return Window(shown, tuple([(o.date, o.value) for o in shown]))
-
-
-_date_of = itemgetter(0)  # an Observation's date
 
 
 def _chart_and_observations(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, fmt, metric, original=None):
@@ -392,7 +384,7 @@ class MetricView:
 def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatus, KeyResultStatus]],
                 from_doc: str) -> MetricView:
     fmt = ctx.fmt(metric)
-    shown = metric.observations[:bisect_right(metric.observations, ctx.report.as_of, key=_date_of)]
+    shown = metric.until(ctx.report.as_of)
     revised = _revisions(ctx, metric, fmt)
     with_values, points = _visible(metric, date.min, ctx.report.as_of, ctx.report.as_of)
     title = ctx.plain(metric.title) or metric.id
