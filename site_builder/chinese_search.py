@@ -5,8 +5,8 @@ words with jieba when it builds the index. jieba's dictionary is Simplified
 Chinese: on Traditional text it cuts words apart (承諾縮短候診時間 comes out as
 承諾縮 | 短候 | 診時間), and then 候診 ("waiting to be seen") finds nothing.
 This module makes jieba's dictionary bilingual: every entry also in
-Traditional characters (OpenCC's s2tw conversion), written once into the
-portal's work folder and given to jieba in the engine's process.
+Traditional characters (OpenCC's s2tw conversion), written once per machine
+(see cache_folders) and given to jieba in the engine's process.
 """
 
 from __future__ import annotations

@@ -78,6 +78,3 @@ class Context:
 
     def date(self, day: date) -> str:
         return format_date(day, self.lang)
-
-    def month(self, day: date) -> str:
-        return format_month(day, self.lang)

@@ -64,7 +64,6 @@ class Generated:
     checked: Checked
     pages: int
     changed: list[str]
-    config: Path
     warnings: tuple[str, ...] = ()  # history revisions that could not be read, languages without a catalog
     seconds: dict = None  # where the time went: load, history, compute, render, write, search
     configs: dict = None  # the engine config of each language, the default language's first
@@ -114,8 +113,8 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> G
     seconds["write"] = lap()
     envs = {lang: _engine_env(root, lang) for lang in settings.languages}
     seconds["search"] = lap()  # the Chinese search dictionary, when there is none yet on this machine
-    return Generated(checked, pages, changed, configs[settings.default_language],
-                     history.warnings + _catalog_warnings(settings.languages), seconds, configs, envs)
+    return Generated(checked, pages, changed, history.warnings + _catalog_warnings(settings.languages), seconds,
+                     configs, envs)
 
 
 def _catalog_warnings(languages) -> tuple[str, ...]:
