@@ -31,6 +31,26 @@ class Problem:
         return f"{self.loc}: {self.message}"
 
 
+EXCERPT_CHARS = 40  # of a user's value quoted in a message: enough to find it, never a whole file
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A user's value as it may appear in a message: cut to ``limit`` characters
+    (with "…"), control characters and line breaks escaped, so a message is always
+    one short line whatever the file held."""
+    text = str(value)
+    cut = len(text) > limit
+    text = text[:limit]
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029):
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
+        else:
+            out.append(ch)
+    return "".join(out) + ("…" if cut else "")
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix, or '' when nothing is close."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
