@@ -12,7 +12,8 @@ from itertools import compress, repeat
 from operator import lt, ne
 
 from site_builder.model import Observation
-from site_builder.problems import Loc, Problem
+from site_builder.problems import Loc, Problem, excerpt
+from site_builder.schema import LARGEST_NUMBER
 
 REQUIRED_COLUMNS = ("date", "value")
 ALLOWED_COLUMNS = ("date", "value", "note")
@@ -25,7 +26,7 @@ def _rows(text: str):
     in nearly every metric file (several times faster than the csv module)."""
     if '"' not in text:
         for number, line in enumerate(text.split("\n"), 1):
-            yield number, line.rstrip("\r").split(",")
+            yield number, line.split(",")
         return
     # strict: a quote that is never closed is an error, not a note that swallows
     # the rest of the file.
@@ -51,6 +52,10 @@ def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Ob
     if not text.strip():
         problems.append(Problem(Loc(rel), "file is empty; it needs a header line date,value"))
         return ()
+    if "\r" in text:
+        # Windows (CRLF) and old Mac (CR only) line endings, as spreadsheet programs save them:
+        # a line ends at each, as it does for them (and for the csv module).
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     rows_in = _rows(text)
     try:
         _, header = next(rows_in)
@@ -63,7 +68,7 @@ def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Ob
     i_date, i_value = columns.index("date"), columns.index("value")
     i_note = columns.index("note") if "note" in columns else None
     width = len(columns)
-    if '"' not in text and "\r" not in text:
+    if '"' not in text:
         plain = _plain_observations(text, width, i_date, i_value, i_note)
         if plain is not None:
             return plain
@@ -95,7 +100,9 @@ def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Ob
             if raw:
                 try:
                     value = float(raw)
-                    if value - value != 0 or "_" in raw or not raw.isascii():  # NaN, inf, 1_000, １２
+                    # NaN, inf, 1_000, １２, and numbers too large to chart
+                    if (value - value != 0 or "_" in raw or not raw.isascii()
+                            or not -LARGEST_NUMBER <= value <= LARGEST_NUMBER):
                         value = _value(raw, rel, start, problems)
                 except ValueError:
                     value = _value(raw, rel, start, problems)
@@ -158,6 +165,8 @@ def _plain_observations(text: str, width: int, i_date: int, i_value: int,
         return None
     if not all(map(math.isfinite, values)):
         return None
+    if values and (max(values) > LARGEST_NUMBER or min(values) < -LARGEST_NUMBER):  # the loop explains
+        return None
     for i in empty:
         values[i] = None
     notes: list | repeat = repeat(None)
@@ -171,9 +180,16 @@ def _plain_observations(text: str, width: int, i_date: int, i_value: int,
 
 
 def _syntax_message(exc: _SyntaxError) -> str:
-    if "unexpected end of data" in str(exc):
+    what = str(exc)
+    if "unexpected end of data" in what:
         return "a quote (\") opened on this line is never closed; the rest of the file would become one value"
-    return f"CSV syntax error: {exc}"
+    if "expected after" in what:
+        return ("a quoted value must end at its closing quote (\"): after it comes a comma or the end of the line; "
+                "to write a quote inside a quoted value, type it twice (\"\")")
+    if "field limit" in what:
+        return ("a value on this line is longer than 131,072 characters; check that every quote (\") opened on this "
+                "line is closed")
+    return "this line cannot be read as CSV; check its commas and quotes"  # pragma: no cover - csv's other errors
 
 
 _BAD = object()
@@ -188,7 +204,7 @@ def _check_header(columns: list[str], rel: str, problems: list[Problem]) -> bool
             ok = False
     for name in columns:
         if name not in ALLOWED_COLUMNS:
-            problems.append(Problem(Loc(rel), f"unexpected column '{name}': schema 1 allows only date, value and note"))
+            problems.append(Problem(Loc(rel), f"unexpected column '{excerpt(name)}': schema 1 allows only date, value and note"))
             ok = False
     for name in set(columns):
         if columns.count(name) > 1 and name in ALLOWED_COLUMNS:
@@ -203,21 +219,28 @@ def _date(raw: str, rel: str, line: int, problems: list[Problem]) -> date | None
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            problems.append(Problem(Loc(rel, line), f"date '{raw}' is not a real date"))
+            problems.append(Problem(Loc(rel, line), f"date '{excerpt(raw)}' is not a real date"))
             return None
-    problems.append(Problem(Loc(rel, line), f"date '{raw}' is not a date in the form YYYY-MM-DD"))
+    problems.append(Problem(Loc(rel, line), f"date '{excerpt(raw)}' is not a date in the form YYYY-MM-DD"))
     return None
 
 
+_RANGE = f"values must be between -{LARGEST_NUMBER:,.0f} and {LARGEST_NUMBER:,.0f}"
+
+
 def _value(raw: str, rel: str, line: int, problems: list[Problem]):
+    shown = excerpt(raw)
     if _NUMBER.fullmatch(raw):
         value = float(raw)
-        if math.isfinite(value):
+        if not math.isfinite(value):
+            problems.append(Problem(Loc(rel, line), f"value '{shown}' is too large to be a number"))
+        elif abs(value) > LARGEST_NUMBER:  # a chart could not scale it (nor subtract two of them)
+            problems.append(Problem(Loc(rel, line), f"value '{shown}' is out of range: {_RANGE}"))
+        else:
             return value
-        problems.append(Problem(Loc(rel, line), f"value '{raw}' is too large to be a number"))
         return _BAD
     if raw.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-        problems.append(Problem(Loc(rel, line), f"value '{raw}' is not a finite number; leave the value empty when there is no observation"))
+        problems.append(Problem(Loc(rel, line), f"value '{shown}' is not a finite number; leave the value empty when there is no observation"))
     else:
-        problems.append(Problem(Loc(rel, line), f"value '{raw}' is not a number (write plain digits such as 1234.5, without units or thousands separators)"))
+        problems.append(Problem(Loc(rel, line), f"value '{shown}' is not a number (write plain digits such as 1234.5, without units or thousands separators)"))
     return _BAD

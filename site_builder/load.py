@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -45,6 +46,8 @@ def load_portal(root: Path) -> Loaded:
     if not (root / OKRS).is_dir():
         problems.append(Problem(Loc(PORTAL_FILE), f"no {OKRS}/ folder in {root.resolve()}: run okr-portal in a portal's "
                                                   "repository, or create one with okr-portal init"))
+        return Loaded(Portal(str(root), None, (), {}), tuple(problems))
+    if _refused(root, OKRS, problems):
         return Loaded(Portal(str(root), None, (), {}), tuple(problems))
     settings = _load_settings(root, reader)
     with _collector_paused():
@@ -112,8 +115,35 @@ def _collector_paused():
             gc.enable()
 
 
-def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+# --- links ------------------------------------------------------------------
+#
+# A portal's files come from pull requests. A symbolic link committed as
+# okrs/objectives/x.yml -> /etc/passwd (or a folder linked to /etc) would have
+# validate quote, and the site publish, a file from the machine that builds it.
+# Whatever leads out of the portal folder is refused, unread; links that stay
+# inside it work as the files they point to.
+
+
+def _inside(root: Path, real: str) -> bool:
+    top = os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _refused(root: Path, rel: str, problems: list[Problem], is_link: bool | None = None) -> bool:
+    """True, with a problem, when ``rel`` is a link (or is reached through one) that leads out of
+    the portal, or to nothing. ``is_link``: whether it is known to be a link (None: find out)."""
+    path = root / rel
+    if is_link is None:
+        is_link = path.is_symlink()
+    real = os.path.realpath(path)
+    if _inside(root, real) and not (is_link and not os.path.exists(real)):
+        return False
+    what = "folder" if os.path.isdir(real) else "file"
+    if not _inside(root, real):
+        problems.append(Problem(Loc(rel), f"this {what} is a link to a {what} outside the portal; it is not read"))
+    else:
+        problems.append(Problem(Loc(rel), "this file is a link to a file that does not exist; it is not read"))
+    return True
 
 
 def _read_record(root: Path, rel: str, kind: schema.Obj, reader: Reader) -> Val | None:
@@ -127,6 +157,8 @@ def _read_record(root: Path, rel: str, kind: schema.Obj, reader: Reader) -> Val 
 
 
 def _load_settings(root: Path, reader: Reader) -> Settings | None:
+    if _refused(root, PORTAL_FILE, reader.problems):
+        return None
     if not (root / PORTAL_FILE).is_file():
         reader.error(Loc(PORTAL_FILE), "portal settings file is missing: create okrs/portal.yml with schema, title, "
                                        "organization and periods")
@@ -165,19 +197,63 @@ def _period(val: Val) -> Period:
 
 
 def _objective_files(root: Path, problems: list[Problem]) -> list[str]:
+    """The objective files under okrs/objectives/, in path order (as ``sorted(rglob)`` has them),
+    without any that a link brings in from outside the portal."""
     folder = root / OBJECTIVES_DIR
-    if not folder.is_dir():
+    if not folder.is_dir() or _refused(root, OBJECTIVES_DIR, problems):
         return []
-    files = []
-    for path in sorted(folder.rglob("*")):
-        if path.name.startswith(".") or not path.is_file():
+    top = os.path.realpath(folder)
+    followed = {top}  # the real folders read through links: each once, whatever links lead to it
+    files: list[str] = []
+    pending: list[tuple[str, str | None]] = [(OBJECTIVES_DIR, None)]  # (folder, its real path if a link)
+    while pending:  # depth first, in name order: the first link (in path order) to a folder reads it
+        rel_dir, real_dir = pending.pop()
+        if real_dir is not None:
+            if real_dir in followed:
+                continue
+            followed.add(real_dir)
+        try:
+            with os.scandir(root / rel_dir) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as exc:
+            problems.append(Problem(Loc(rel_dir), f"cannot read folder: {exc.strerror or exc}"))
             continue
-        if path.suffix == ".yml":
-            files.append(_rel(root, path))
-        elif path.suffix in (".yaml", ".YML", ".YAML", ".json"):
+        folders = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}"
+            if entry.is_symlink():
+                is_dir = entry.is_dir()
+                if not is_dir and (entry.name.startswith(".") or not entry.name.endswith(".yml")):
+                    if not entry.name.startswith(".") and entry.is_file():
+                        files.append(rel)  # never read: at most named below (a .yaml to rename)
+                    continue
+                if _refused(root, rel, problems, is_link=True):
+                    continue
+                if not is_dir:
+                    files.append(rel)
+                    continue
+                real = os.path.realpath(entry.path)
+                if _inside(Path(real), top) and real != top:  # okrs/, the portal: every file again, forever
+                    problems.append(Problem(Loc(rel), "this folder is a link to a folder that holds it; it is "
+                                                      "not read"))
+                elif not _inside(Path(top), real):  # a folder in objectives/ is read anyway
+                    folders.append((rel, real))
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append((rel, None))
+            elif not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+                files.append(rel)
+        pending.extend(reversed(folders))
+    files.sort(key=lambda rel: rel.split("/"))
+    chosen = []
+    for rel in files:
+        suffix = os.path.splitext(rel)[1]
+        if suffix == ".yml":
+            chosen.append(rel)
+        elif suffix in (".yaml", ".YML", ".YAML", ".json"):
             # A file we would silently skip is a target that silently vanishes.
-            problems.append(Problem(Loc(_rel(root, path)), f"objective files must end in .yml; rename it to {path.stem}.yml"))
-    return files
+            stem = os.path.splitext(os.path.basename(rel))[0]
+            problems.append(Problem(Loc(rel), f"objective files must end in .yml; rename it to {stem}.yml"))
+    return chosen
 
 
 def _load_objective(root: Path, rel: str, reader: Reader) -> Objective | None:
@@ -255,32 +331,48 @@ def _update(val: Val) -> Update:
 
 def _load_metrics(root: Path, reader: Reader) -> dict[str, Metric]:
     folder = root / METRICS_DIR
-    if not folder.is_dir():
+    if not folder.is_dir() or _refused(root, METRICS_DIR, reader.problems):
         return {}
     metas: dict[str, str] = {}
     csvs: dict[str, str] = {}
-    for path in sorted(folder.iterdir(), key=lambda path: path.name):  # one folder: as Path order, but cheaper
-        if path.name.startswith(".") or not path.is_file():
+    refused: set[str] = set()  # files not read: links out of the portal
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)  # one folder: as Path order, but cheaper
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
             continue
-        rel = f"{METRICS_DIR}/{path.name}"  # _rel(root, path), for a thousand files
-        if path.suffix not in (".yml", ".csv"):
-            if path.suffix in (".yaml", ".YML", ".CSV"):
-                reader.error(Loc(rel), f"metric files end in .yml or .csv; rename it to {path.stem}{path.suffix.lower().replace('yaml', 'yml')}")
+        rel = f"{METRICS_DIR}/{name}"
+        stem, suffix = os.path.splitext(name)
+        if entry.is_symlink():
+            if suffix not in (".yml", ".csv") or not schema._ID.match(stem):
+                if not entry.is_file():
+                    continue
+            elif _refused(root, rel, reader.problems, is_link=True):
+                refused.add(rel)
+                (metas if suffix == ".yml" else csvs)[stem] = rel
+                continue
+        if not entry.is_file():
             continue
-        if not schema._ID.match(path.stem):
-            reader.error(Loc(rel), f"file name '{path.name}' does not make a valid metric id: use lowercase letters, "
+        if suffix not in (".yml", ".csv"):
+            if suffix in (".yaml", ".YML", ".CSV"):
+                reader.error(Loc(rel), f"metric files end in .yml or .csv; rename it to {stem}{suffix.lower().replace('yaml', 'yml')}")
+            continue
+        if not schema._ID.match(stem):
+            reader.error(Loc(rel), f"file name '{name}' does not make a valid metric id: use lowercase letters, "
                                    "digits and '-'")
             continue
-        (metas if path.suffix == ".yml" else csvs)[path.stem] = rel
+        (metas if suffix == ".yml" else csvs)[stem] = rel
     metrics = {}
     for metric_id in sorted(set(metas) | set(csvs)):
-        metrics[metric_id] = _metric(root, metric_id, metas.get(metric_id), csvs.get(metric_id), reader)
+        metrics[metric_id] = _metric(root, metric_id, metas.get(metric_id), csvs.get(metric_id), reader, refused)
     return metrics
 
 
-def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | None, reader: Reader) -> Metric:
+def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | None, reader: Reader,
+            refused: set[str] = frozenset()) -> Metric:
     rec, loc = Record({}, frozenset()), Loc(meta_rel or csv_rel or METRICS_DIR)
-    if meta_rel is not None:
+    if meta_rel is not None and meta_rel not in refused:
         val = _read_record(root, meta_rel, schema.METRIC, reader)
         if val is not None:
             rec, loc = val.value, val.loc
@@ -288,7 +380,7 @@ def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | Non
     if csv_rel is None:
         reader.error(Loc(meta_rel), f"metric '{metric_id}' has no data file: create {METRICS_DIR}/{metric_id}.csv "
                                     "with the header date,value")
-    else:
+    elif csv_rel not in refused:
         text = read_text(root / csv_rel, csv_rel, reader.problems, max_bytes=MAX_CSV_BYTES, allow_empty=True)
         if text is not None:
             observations = parse_observations(text, csv_rel, reader.problems)

@@ -2,24 +2,30 @@
 
 The same declarations drive the loader (types, required fields, unknown keys)
 and the JSON Schema shipped for editors (``okr-portal schema``), so the two
-cannot drift apart. Rules that need more than one value at a time (dates in
-order, references between files) live in ``validate``.
+cannot drift apart (``python -m site_builder.schema`` rewrites the shipped
+site_builder/schemas/*.json from them). Rules that need more than one value at a
+time (dates in order, references between files) live in ``validate``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
-from site_builder.problems import Loc, Problem, did_you_mean
+from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.text import Text
 from site_builder.yamlsource import YMap, YNode, YScalar, YSeq
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# The largest magnitude a value may have, in YAML and in CSVs: a chart must be able
+# to subtract and scale any two values, and float keeps every whole number up to here.
+LARGEST_NUMBER = 1e15
 _ID = re.compile(ID_PATTERN)
 _LANG = re.compile(LANG_PATTERN)
 _DATE = re.compile(DATE_PATTERN, re.ASCII)
@@ -27,18 +33,25 @@ _NUMBER = re.compile(r"^[-+]?(\d[\d_]*)?\.?\d+([eE][-+]?\d+)?$", re.ASCII)
 
 
 class Record(dict):
-    """The valid fields of a mapping (name -> Val), and which keys the file wrote."""
+    """The valid fields of a mapping (name -> Val), and which keys the file wrote.
 
-    def __init__(self, values: dict, present: frozenset[str]):
+    ``empty`` is where each key written with nothing after it was (``description:``):
+    such a field has no value, as if it were absent, but ``locs()`` still knows its
+    line, so a rule that needs it can say where it is empty.
+    """
+
+    def __init__(self, values: dict, present: frozenset[str], empty: dict[str, Loc] | None = None):
         super().__init__(values)
         self.present = present
+        self.empty = empty or {}
 
     def get_value(self, name: str, default: object = None) -> object:
         val = self.get(name)
         return default if val is None else val.value
 
     def locs(self) -> dict[str, Loc]:
-        return {name: val.loc for name, val in self.items()}
+        """Where each field was: those with a value, and those written empty (see ``empty``)."""
+        return {**self.empty, **{name: val.loc for name, val in self.items()}}
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,10 @@ class Field:
     kind: Kind
     required: bool = False
     default: object = None
+    # Whether ``name:`` with nothing after it means the field is absent (a description
+    # left blank). Not for a value someone evidently meant to write and whose absence
+    # would change what the file means (a threshold's bound, a target's date).
+    empty_is_absent: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,72 +143,87 @@ class Obj(Kind):
 
 
 # --- the formats ----------------------------------------------------------
+# Every field has a doc: it is the description editors show on hover (okr-portal schema),
+# so it is written for the staff who edit these files, not for programmers.
 
 STATUSES = ("on_track", "at_risk", "off_track", "achieved", "missed", "no_data")
 CONFIDENCES = ("on_track", "at_risk", "off_track")
 KR_TYPES = ("metric", "milestone", "maintain")
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
 
-PERIOD = Obj(name="period", fields=(
-    Field("id", Id(doc="Period id, referred to by objectives"), required=True),
-    Field("title", TextKind(doc="Name shown on the site, e.g. 'Fiscal year 2026'"), required=True),
-    Field("start", DateKind(doc="First day of the period"), required=True),
-    Field("end", DateKind(doc="Last day of the period"), required=True),
+_TEXT = " (Markdown; or one text per language, e.g. {en: ..., zh-TW: ...})"
+
+PERIOD = Obj(name="period", doc="A reporting period, such as a fiscal year or a quarter", fields=(
+    Field("id", Id(doc="Short name of the period, e.g. fy2026; objectives name their period with it"), required=True),
+    Field("title", TextKind(doc="Name shown on the site, e.g. 'Fiscal year 2026'" + _TEXT), required=True),
+    Field("start", DateKind(doc="First day of the period (YYYY-MM-DD)"), required=True),
+    Field("end", DateKind(doc="Last day of the period (YYYY-MM-DD)"), required=True),
 ))
 
 THRESHOLDS = Obj(name="thresholds", doc="How far behind the expected trajectory a key result may fall", fields=(
-    Field("at_risk", Number(minimum=0, maximum=1, doc="Behind by more than this: at risk"), default=0.10),
-    Field("off_track", Number(minimum=0, maximum=1, doc="Behind by more than this: off track"), default=0.25),
+    Field("at_risk", Number(minimum=0, maximum=1, doc="Behind the expected progress by more than this share "
+                            "(0.10 = 10 percentage points): at risk"), default=0.10),
+    Field("off_track", Number(minimum=0, maximum=1, doc="Behind the expected progress by more than this share "
+                              "(0.25 = 25 percentage points): off track"), default=0.25),
 ))
 
 PORTAL = Obj(name="portal", doc="okrs/portal.yml: the portal's settings", fields=(
-    Field("schema", Number(integer=True, doc="Format version; this okr-portal reads 1"), required=True),
-    Field("title", TextKind(doc="Site title"), required=True),
-    Field("organization", TextKind(doc="Who publishes these OKRs"), required=True),
-    Field("description", TextKind(doc="Home-page introduction (Markdown)")),
+    Field("schema", Number(integer=True, doc="Version of the file format; this okr-portal reads 1"), required=True),
+    Field("title", TextKind(doc="Title of the site" + _TEXT), required=True),
+    Field("organization", TextKind(doc="The organization that publishes these OKRs" + _TEXT), required=True),
+    Field("description", TextKind(doc="Introduction shown on the home page" + _TEXT)),
     Field("languages", ListOf(item=Lang(doc="Language code such as en or zh-TW"), min_items=1, unique=True,
-                              doc="Languages of the site; the first is the default"), default=("en",)),
-    Field("base_url", Str(pattern=r"^https?://", what="URL", doc="Public address of the site")),
-    Field("contact", TextKind(doc="How readers reach the organization (Markdown)")),
-    Field("periods", ListOf(item=PERIOD, min_items=1, doc="Reporting periods"), required=True),
+                              doc="Languages of the site, such as [en, zh-TW]; the first is the default"),
+          default=("en",)),
+    Field("base_url", Str(pattern=r"^https?://", what="URL", doc="Public address of the site, "
+                          "e.g. https://okrs.example.org/")),
+    Field("contact", TextKind(doc="How readers reach the organization" + _TEXT)),
+    Field("periods", ListOf(item=PERIOD, min_items=1, doc="The reporting periods; at least one"), required=True),
     Field("thresholds", THRESHOLDS),
 ))
 
-POINT = Obj(name="baseline", doc="A value on a date", fields=(
-    Field("date", DateKind(), required=True),
-    Field("value", Number(), required=True),
+POINT = Obj(name="baseline", doc="Where the metric started: its value on a date", fields=(
+    Field("date", DateKind(doc="Date of the baseline value (YYYY-MM-DD)"), required=True),
+    Field("value", Number(doc="The metric's value on that date, a plain number such as 31 or 87.5"), required=True),
 ))
 
 TARGET = Obj(name="target", doc="The value to reach, by a date (default: the period end)", fields=(
-    Field("date", DateKind(doc="Defaults to the period's end")),
-    Field("value", Number(), required=True),
+    Field("date", DateKind(doc="Date by which to reach the target (YYYY-MM-DD); leave the key out "
+                           "to use the end of the objective's period"), empty_is_absent=False),
+    Field("value", Number(doc="The value to reach, a plain number such as 20 or 95"), required=True),
 ))
 
 THRESHOLD = Obj(name="threshold", doc="The level to hold: min and/or max", fields=(
-    Field("min", Number(doc="Lowest acceptable value")),
-    Field("max", Number(doc="Highest acceptable value")),
+    Field("min", Number(doc="Lowest acceptable value"), empty_is_absent=False),
+    Field("max", Number(doc="Highest acceptable value"), empty_is_absent=False),
 ))
 
 UPDATE = Obj(name="update", doc="A check-in by the owner", fields=(
-    Field("date", DateKind(), required=True),
-    Field("confidence", Enum(values=CONFIDENCES, doc="The owner's own assessment"), required=True),
-    Field("text", TextKind(doc="What happened and what is next (Markdown)"), required=True),
+    Field("date", DateKind(doc="Date of the check-in (YYYY-MM-DD)"), required=True),
+    Field("confidence", Enum(values=CONFIDENCES, doc="The owner's own assessment: on_track, at_risk or off_track; "
+                             "shown beside the computed status, never instead of it"), required=True),
+    Field("text", TextKind(doc="What happened and what is next" + _TEXT), required=True),
 ))
 
-KEY_RESULT = Obj(name="key result", fields=(
-    Field("id", Id(doc="Unique within the objective"), required=True),
-    Field("title", TextKind(), required=True),
+KEY_RESULT = Obj(name="key result", doc="A measurable result that shows progress on the objective", fields=(
+    Field("id", Id(doc="Short name of the key result, unique within the objective"), required=True),
+    Field("title", TextKind(doc="What the key result is, as shown on the site" + _TEXT), required=True),
     Field("type", Enum(values=KR_TYPES, doc="metric: move a metric from baseline to target; "
-                       "maintain: hold a metric within a threshold; milestone: get something done"), default="metric"),
-    Field("commitment", Enum(values=("committed", "aspirational")), default="committed"),
-    Field("weight", Number(exclusive_minimum=0, doc="Weight in the objective's progress"), default=1),
-    Field("metric", Id(doc="Id of a metric in okrs/metrics/ (metric and maintain)")),
+                       "maintain: hold a metric within a threshold; milestone: get something done by a date"),
+          default="metric", empty_is_absent=False),
+    Field("commitment", Enum(values=("committed", "aspirational"),
+                             doc="committed: expected to be fully achieved; aspirational: a stretch goal"),
+          default="committed"),
+    Field("weight", Number(exclusive_minimum=0, doc="How much this key result counts in the objective's progress, "
+                           "compared with the others (default 1)"), default=1),
+    Field("metric", Id(doc="Id of the metric it measures: the name of a file in okrs/metrics/ without .csv "
+                       "(metric and maintain key results)")),
     Field("baseline", POINT),
     Field("target", TARGET),
     Field("threshold", THRESHOLD),
-    Field("due", DateKind(doc="Milestone due date")),
-    Field("done", DateKind(doc="Date the milestone was done")),
-    Field("updates", ListOf(item=UPDATE, doc="Check-ins, newest last"), default=()),
+    Field("due", DateKind(doc="Date the milestone is due (YYYY-MM-DD)")),
+    Field("done", DateKind(doc="Date the milestone was done (YYYY-MM-DD); leave it out while it is not done")),
+    Field("updates", ListOf(item=UPDATE, doc="Check-ins by the owner, in date order, newest last"), default=()),
 ))
 
 # Which optional fields each key-result type needs and allows (DESIGN.md §3).
@@ -202,19 +234,25 @@ KR_TYPE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 OBJECTIVE = Obj(name="objective", doc="okrs/objectives/**/*.yml: one objective", fields=(
-    Field("id", Id(doc="Unique in the portal"), required=True),
-    Field("period", Id(doc="A period id from okrs/portal.yml"), required=True),
-    Field("title", TextKind(), required=True),
-    Field("owner", TextKind(doc="The accountable official or team"), required=True),
-    Field("description", TextKind()),
-    Field("tags", ListOf(item=Id(), unique=True), default=()),
-    Field("visibility", Enum(values=("public", "draft"), doc="Drafts are never published"), default="public"),
-    Field("internal_notes", Str(doc="Never published, anywhere")),
-    Field("key_results", ListOf(item=KEY_RESULT, min_items=1), required=True),
+    Field("id", Id(doc="Short name of the objective, unique in the portal; it makes the page's address"),
+          required=True),
+    Field("period", Id(doc="Id of the period it belongs to, one of the periods in okrs/portal.yml"), required=True),
+    Field("title", TextKind(doc="What the objective is, as shown on the site" + _TEXT), required=True),
+    Field("owner", TextKind(doc="The accountable official or team" + _TEXT), required=True),
+    Field("description", TextKind(doc="Why the objective matters and how it will be reached" + _TEXT)),
+    Field("tags", ListOf(item=Id(doc="A tag: lowercase letters, digits and '-'"), unique=True,
+                         doc="Topics to list the objective under, such as [access, safety]"), default=()),
+    Field("visibility", Enum(values=("public", "draft"), doc="public (the default) or draft; drafts are never "
+                             "published"), default="public",
+          # Left empty, it would publish a file someone began to mark as a draft.
+          empty_is_absent=False),
+    Field("internal_notes", Str(doc="Notes for staff; never published, anywhere")),
+    Field("key_results", ListOf(item=KEY_RESULT, min_items=1, doc="The key results that measure the objective; "
+                                "at least one"), required=True),
 ))
 
 FEED = Obj(name="feed", doc="Where scheduled refreshes pull this metric from", fields=(
-    Field("type", Enum(values=("csv", "json", "sql")), required=True),
+    Field("type", Enum(values=("csv", "json", "sql"), doc="Kind of source: csv, json or sql"), required=True),
     Field("url", Str(doc="csv/json: http(s) URL or a path relative to the portal root")),
     Field("date", Str(doc="Source column or field holding the date"), default="date"),
     Field("value", Str(doc="Source column or field holding the value"), default="value"),
@@ -226,12 +264,14 @@ FEED = Obj(name="feed", doc="Where scheduled refreshes pull this metric from", f
 ))
 
 METRIC = Obj(name="metric", doc="okrs/metrics/<id>.yml: what a metric is and where its data comes from", fields=(
-    Field("title", TextKind()),
+    Field("title", TextKind(doc="Name of the metric, as shown on the site" + _TEXT)),
     Field("unit", Str(doc="Shown after values: %, days, per 1,000 patient days")),
-    Field("decimals", Number(integer=True, minimum=0, maximum=10)),
-    Field("frequency", Enum(values=FREQUENCIES)),
-    Field("source", TextKind(doc="Who produces the data")),
-    Field("methodology", TextKind(doc="How it is measured")),
+    Field("decimals", Number(integer=True, minimum=0, maximum=10, doc="How many digits to show after the decimal "
+                             "point, from 0 to 10")),
+    Field("frequency", Enum(values=FREQUENCIES, doc="How often a new value comes: daily, weekly, monthly, "
+                            "quarterly or annual")),
+    Field("source", TextKind(doc="Who produces the data" + _TEXT)),
+    Field("methodology", TextKind(doc="How it is measured" + _TEXT)),
     Field("feed", FEED),
 ))
 
@@ -258,15 +298,20 @@ def _type_name(node: YNode) -> str:
     if value is None:
         return "an empty value"
     if isinstance(value, bool):
-        return f"'{node.raw}' (true/false)"
-    return f"'{node.raw}'"
+        return f"'{excerpt(node.raw)}' (true/false)"
+    return f"'{excerpt(node.raw)}'"
+
+
+# What a number beyond LARGEST_NUMBER is told: the same words as for a CSV value (csvsource).
+_OUT_OF_RANGE = f"is out of range: values must be between -{LARGEST_NUMBER:,.0f} and {LARGEST_NUMBER:,.0f}"
 
 
 class Reader:
     """Turns located YAML nodes into Val trees, collecting problems as it goes.
 
     Returns None for a value it had to reject, so one bad field costs only that
-    field and the rest of the file is still checked.
+    field and the rest of the file is still checked. Every message quotes a
+    user's value through ``excerpt``: a short, one-line part of it.
     """
 
     def __init__(self, problems: list[Problem]):
@@ -290,7 +335,7 @@ class Reader:
         if scalar is None:
             return None
         if kind.pattern and not re.match(kind.pattern, scalar.raw):
-            self.error(node.loc, f"{label} '{scalar.raw}' is not a valid {kind.what}")
+            self.error(node.loc, f"{label} '{excerpt(scalar.raw)}' is not a valid {kind.what}")
             return None
         return Val(scalar.raw, node.loc)
 
@@ -299,8 +344,8 @@ class Reader:
         if scalar is None:
             return None
         if not _ID.match(scalar.raw):
-            self.error(node.loc, f"{label} '{scalar.raw}' is not a valid id: use lowercase letters, digits and '-', "
-                                 "starting with a letter or digit, at most 64 characters")
+            self.error(node.loc, f"{label} '{excerpt(scalar.raw)}' is not a valid id: use lowercase letters, "
+                                 "digits and '-', starting with a letter or digit, at most 64 characters")
             return None
         return Val(scalar.raw, node.loc)
 
@@ -309,7 +354,7 @@ class Reader:
         if scalar is None:
             return None
         if not _LANG.match(scalar.raw):
-            self.error(node.loc, f"{label} '{scalar.raw}' is not a language code such as en or zh-TW")
+            self.error(node.loc, f"{label} '{excerpt(scalar.raw)}' is not a language code such as en or zh-TW")
             return None
         return Val(scalar.raw, node.loc)
 
@@ -322,7 +367,7 @@ class Reader:
         translations = []
         for lang, key_loc, value in node.items:
             if not _LANG.match(lang):
-                self.error(key_loc, f"{label}: '{lang}' is not a language code such as en or zh-TW")
+                self.error(key_loc, f"{label}: '{excerpt(lang)}' is not a language code such as en or zh-TW")
                 continue
             if not (isinstance(value, YScalar) and value.value is not None):
                 self.error(value.loc, f"{label} in '{lang}' must be text, not {_type_name(value)}")
@@ -340,7 +385,7 @@ class Reader:
             return None
         raw = scalar.raw.strip()
         if not _DATE.match(raw):
-            self.error(node.loc, f"{label} '{scalar.raw}' is not a date in the form YYYY-MM-DD")
+            self.error(node.loc, f"{label} '{excerpt(scalar.raw)}' is not a date in the form YYYY-MM-DD")
             return None
         try:
             return Val(date.fromisoformat(raw), node.loc)
@@ -353,31 +398,39 @@ class Reader:
         scalar = self._scalar(node, label, expected)
         if scalar is None:
             return None
-        value = scalar.value
+        value, shown = scalar.value, excerpt(scalar.raw)
         if isinstance(value, str) and not scalar.quoted and _NUMBER.match(value):
-            value = float(value)  # YAML 1.1 reads 1e3 as text; people mean a number
+            value = float(value)  # YAML 1.1 reads 1e3 as text; people mean a number (inf beyond a float)
         if isinstance(value, str) and scalar.quoted and _NUMBER.match(value.strip()):
-            self.error(node.loc, f"{label} must be {expected}, not the quoted text \"{value}\": remove the quotes")
+            self.error(node.loc, f"{label} must be {expected}, not the quoted text \"{shown}\": remove the quotes")
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.error(node.loc, f"{label} must be {expected}, not {_type_name(node)}")
             return None
-        if not math.isfinite(value):
-            self.error(node.loc, f"{label} must be a finite number, not {scalar.raw}")
+        # A YAML integer can have any number of digits: it is compared (exactly) with the
+        # limits below, and never turned into a float before it passed them.
+        if isinstance(value, float) and not math.isfinite(value):
+            if math.isinf(value) and any(ch.isdigit() for ch in scalar.raw):  # 1e999: digits beyond a float
+                self.error(node.loc, f"{label} '{shown}' {_OUT_OF_RANGE}")
+            else:  # .inf, .nan
+                self.error(node.loc, f"{label} must be a finite number, not {shown}")
             return None
-        if kind.integer and value != int(value):
-            self.error(node.loc, f"{label} must be a whole number, not {scalar.raw}")
-            return None
-        if kind.integer:
+        if kind.integer and isinstance(value, float):
+            if not value.is_integer():
+                self.error(node.loc, f"{label} must be a whole number, not {shown}")
+                return None
             value = int(value)
         if kind.minimum is not None and value < kind.minimum:
-            self.error(node.loc, f"{label} must be at least {kind.minimum:g}, not {scalar.raw}")
+            self.error(node.loc, f"{label} must be at least {kind.minimum:g}, not {shown}")
             return None
         if kind.maximum is not None and value > kind.maximum:
-            self.error(node.loc, f"{label} must be at most {kind.maximum:g}, not {scalar.raw}")
+            self.error(node.loc, f"{label} must be at most {kind.maximum:g}, not {shown}")
             return None
         if kind.exclusive_minimum is not None and value <= kind.exclusive_minimum:
-            self.error(node.loc, f"{label} must be greater than {kind.exclusive_minimum:g}, not {scalar.raw}")
+            self.error(node.loc, f"{label} must be greater than {kind.exclusive_minimum:g}, not {shown}")
+            return None
+        if abs(value) > LARGEST_NUMBER:
+            self.error(node.loc, f"{label} '{shown}' {_OUT_OF_RANGE}")
             return None
         return Val(value, node.loc)
 
@@ -387,7 +440,7 @@ class Reader:
         if scalar is None:
             return None
         if scalar.raw not in kind.values:
-            self.error(node.loc, f"{label} '{scalar.raw}' must be one of {choices}"
+            self.error(node.loc, f"{label} '{excerpt(scalar.raw)}' must be one of {choices}"
                                  f"{did_you_mean(scalar.raw, kind.values)}")
             return None
         return Val(scalar.raw, node.loc)
@@ -406,7 +459,7 @@ class Reader:
                 continue
             if kind.unique:
                 if val.value in seen:
-                    self.error(val.loc, f"{label} lists '{val.value}' twice (first at line {seen[val.value]})")
+                    self.error(val.loc, f"{label} lists '{excerpt(val.value)}' twice (first at line {seen[val.value]})")
                     continue
                 seen[val.value] = val.loc.line
             items.append(val)
@@ -418,7 +471,7 @@ class Reader:
             return None
         out = {}
         for key, _key_loc, value in node.items:
-            val = self._str(Str(), value, f"{label} '{key}'")
+            val = self._str(Str(), value, f"{label} '{excerpt(key)}'")
             if val is not None:
                 out[key] = val
         return Val(out, node.loc)
@@ -429,13 +482,15 @@ class Reader:
             return None
         fields = {f.name: f for f in kind.fields}
         values: dict[str, Val] = {}
+        empty: dict[str, Loc] = {}
         for key, key_loc, value in node.items:
             spec = fields.get(key)
             if spec is None:
-                self.error(key_loc, f"unknown key '{key}' in {kind.name}{did_you_mean(key, fields)}")
+                self.error(key_loc, f"unknown key '{excerpt(key)}' in {kind.name}{did_you_mean(key, fields)}")
                 continue
-            if isinstance(value, YScalar) and value.value is None and not spec.required:
-                continue  # `description:` with nothing after it means no description
+            if isinstance(value, YScalar) and value.value is None and not spec.required and spec.empty_is_absent:
+                empty[key] = key_loc  # `description:` with nothing after it means no description
+                continue
             val = self.read(spec.kind, value, spec.name)
             if val is not None:
                 values[key] = val
@@ -443,7 +498,27 @@ class Reader:
         for spec in kind.fields:
             if spec.required and spec.name not in present and not misspelled(spec.name, present, fields):
                 self.error(node.loc, f"{kind.name} is missing required key '{spec.name}'")
-        return Val(Record(values, present), node.loc)
+        if kind is KEY_RESULT:
+            self._threshold_bounds(values, present)
+        return Val(Record(values, present, empty), node.loc)
+
+    def _threshold_bounds(self, values: dict[str, Val], present: frozenset[str]) -> None:
+        """A maintain key result's threshold names min, max or both.
+
+        Checked here, where it is known which bounds were written (an empty or invalid
+        one has already been reported as such), rather than in validate, where a
+        threshold without a bound looks the same as one whose bounds were refused.
+        """
+        kr_type = values["type"].value if "type" in values else (None if "type" in present else "metric")
+        threshold = values.get("threshold")
+        if kr_type != "maintain" or threshold is None:
+            return  # another type's threshold is validate's to refuse
+        written = threshold.value.present
+        bounds = THRESHOLD.field_names()
+        if written & set(bounds) or any(misspelled(bound, written, bounds) for bound in bounds):
+            return
+        name = f"key result '{values['id'].value}'" if "id" in values else "key result"
+        self.error(threshold.loc, f"{name}: threshold needs min, max or both")
 
 
 # --- JSON Schema for editors -------------------------------------------------
@@ -482,12 +557,11 @@ def _json_schema(kind: Kind) -> dict:
         out = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
     elif isinstance(kind, Number):
         out = {"type": "integer" if kind.integer else "number"}
-        if kind.minimum is not None:
-            out["minimum"] = kind.minimum
-        if kind.maximum is not None:
-            out["maximum"] = kind.maximum
         if kind.exclusive_minimum is not None:
             out["exclusiveMinimum"] = kind.exclusive_minimum
+        else:  # the Reader refuses any number beyond LARGEST_NUMBER either way
+            out["minimum"] = kind.minimum if kind.minimum is not None else -LARGEST_NUMBER
+        out["maximum"] = kind.maximum if kind.maximum is not None else LARGEST_NUMBER
     elif isinstance(kind, Enum):
         out = {"type": "string", "enum": list(kind.values)}
     elif isinstance(kind, StrMap):
@@ -538,3 +612,25 @@ def json_schema(name: str) -> dict:
         "title": f"okr-portal {name} file (schema 1)",
         **_json_schema(root),
     }
+
+
+def schema_text(name: str) -> str:
+    """The shipped file site_builder/schemas/<name>.schema.json, as it must read."""
+    return json.dumps(json_schema(name), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schemas(folder: Path | None = None) -> list[Path]:
+    """(Re)write the shipped JSON Schemas from the declarations above:
+    ``python -m site_builder.schema`` after changing a format."""
+    folder = folder or Path(__file__).parent / "schemas"
+    written = []
+    for name in SCHEMAS:
+        path = folder / f"{name}.schema.json"
+        path.write_text(schema_text(name), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_schemas():
+        print(f"wrote {path}")

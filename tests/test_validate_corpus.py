@@ -19,7 +19,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from site_builder.schema import SCHEMAS, json_schema
+from site_builder.schema import SCHEMAS, json_schema, schema_text
 
 REPO = Path(__file__).resolve().parent.parent
 A = "okrs/objectives/a.yml"
@@ -118,19 +118,19 @@ NOT_FINITE = "is not a finite number; leave the value empty when there is no obs
 CASES = [
     # --- YAML syntax ---------------------------------------------------------------
     case("yaml-bad-indent", obj(OBJ + "  - id: x\n   title: indented one space too far\n"), [
-        f"{A}:12: YAML syntax error: while parsing a block collection, did not find expected '-' indicator",
+        f"{A}:12: wrong indentation: this line does not line up with the lines above it; indent it with the same "
+        "number of spaces as the other keys at its level",
     ]),
     case("yaml-tab-indent", obj_edit("    title: New-patient wait", "\ttitle: New-patient wait"), [
-        f"{A}:7: YAML syntax error: while scanning a plain scalar, found a tab character that violates indentation",
+        f"{A}:7: this line is indented with a tab; YAML allows only spaces for indentation: replace the tab with spaces",
     ]),
     case("yaml-two-documents", obj(OBJ + "---\nid: b\n"), [
-        f"{A}:11: YAML syntax error: expected a single document in the stream, but found another document",
+        f"{A}:11: a second document starts here ('---'), and a file holds only one: remove this line, or move what "
+        "follows into a file of its own",
     ]),
     case("yaml-unclosed-bracket", obj_edit("title: Shorter waits", "title: [Shorter waits"), [
-        # The '[' that is never closed is on line 3; PyYAML notices on line 4 and says where
-        # the sequence started, but validate drops that part of the message.
-        f"{A}:4: YAML syntax error: while parsing a flow sequence that started on line 3, "
-        "did not find expected ',' or ']'",
+        # The '[' that is never closed is on line 3, where PyYAML says the sequence started.
+        f"{A}:3: the '[' on this line is never closed; add the closing ']' where the list ends",
     ]),
     # --- unknown and repeated keys ---------------------------------------------------
     case("unknown-key-did-you-mean", obj_edit("target:", "taget:"), [
@@ -230,7 +230,7 @@ CASES = [
         f"{A}:6: id 'new patient wait' {ID_RULE}",
     ]),
     case("objective-id-too-long", obj_edit("id: a\n", "id: " + "a" * 65 + "\n"), [
-        f"{A}:1: id '{'a' * 65}' {ID_RULE}",
+        f"{A}:1: id '{'a' * 40}…' {ID_RULE}",  # a message quotes 40 characters of a value at most
     ]),
     case("metric-file-name-not-an-id", obj(**{"okrs/metrics/Wait_Times.csv": WAIT_CSV}), [
         "okrs/metrics/Wait_Times.csv:1: file name 'Wait_Times.csv' does not make a valid metric id: "
@@ -433,7 +433,8 @@ CASES = [
         f"{A}:4: a YAML alias refers to a value that contains it",
     ]),
     case("undefined-alias", obj_edit("owner: Access team", "owner: *team"), [
-        f"{A}:4: YAML syntax error: found undefined alias 'team'",
+        f"{A}:4: a value that starts with '*' refers to a YAML anchor, and '*team' is not defined in this file; "
+        "if the '*' is part of the text, put the whole value in quotes",
     ]),
     case("merge-key", obj_edit("    baseline: {date: 2026-01-01, value: 30}\n    target: {value: 20}\n",
                                "    baseline: &b {date: 2026-01-01, value: 30}\n    target:\n      <<: *b\n      value: 20\n"), [
@@ -580,8 +581,9 @@ def test_schema_command_prints_a_draft7_schema(name, cli, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_shipped_schema_files_are_up_to_date(name):
-    shipped = json.loads((REPO / "site_builder" / "schemas" / f"{name}.schema.json").read_text("utf-8"))
-    assert shipped == json_schema(name)
+    shipped = (REPO / "site_builder" / "schemas" / f"{name}.schema.json").read_text("utf-8")
+    assert json.loads(shipped) == json_schema(name), "regenerate them: python -m site_builder.schema"
+    assert shipped == schema_text(name), "regenerate them: python -m site_builder.schema"
 
 
 def test_loader_keeps_dates_as_strings():
