@@ -13,7 +13,12 @@ text, or NULL (no observation).
 ``read_rows`` returns the answer as the ``(date, value, where)`` rows that
 fetch.py's CSV and JSON parsers produce, so the same checks follow (duplicate
 dates, no observations). Every error is a ``fetch.FeedError`` whose message has
-the URL, its password and any password given as a URL parameter taken out.
+the URL, its password and any password given as a URL parameter taken out, before
+any of it is cut short (half a password no longer matches it).
+
+SQLAlchemy's warnings are Python warnings, printed raw with a source path; fetch
+routes those raised while a feed runs to that feed (``warning_categories``,
+``plain_warning``), and prints each as one line naming the metric.
 
 ``postgresql://`` and ``postgres://`` URLs use psycopg (3) unless psycopg2 is
 installed; name a driver explicitly (``postgresql+psycopg://``) to choose.
@@ -50,17 +55,17 @@ def read_rows(feed: Feed, environ: Mapping[str, str] | None = None) -> list[tupl
     raw = environ.get(variable, "")
     if not raw.strip():
         raise FeedError(f"environment variable {variable} (the database URL) is not set")
-    secrets = _secrets(raw)
+    secrets = url_secrets(raw)
     try:
-        return _read(feed, raw.strip(), variable)
+        return _read(feed, raw.strip(), variable, secrets)
     except FeedError as exc:
         raise FeedError(_hide(str(exc), secrets)) from None
 
 
-# --- secrets ---------------------------------------------------------------------
+# --- secrets and warnings -----------------------------------------------------------
 
 
-def _secrets(raw: str) -> tuple[str, ...]:
+def url_secrets(raw: str) -> tuple[str, ...]:
     """What must never be shown of a database URL: itself, and any password in it,
     as written and decoded (longest first, so no part of one is left over)."""
     found = {raw, raw.strip()}
@@ -83,28 +88,42 @@ def _secrets(raw: str) -> tuple[str, ...]:
 
 
 def _hide(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` without ``secrets`` (first: a password may hold an '@'), then without
+    """``text`` without ``secrets`` (in any spelling fetch.redact knows), then without
     any other user:password@ in a URL."""
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return fetch.redact(text)
+    return fetch.redact(text, secrets)
 
 
-def _reason(exc: BaseException) -> str:
-    """A driver's message on one line, without SQLAlchemy's [SQL: ...] and links."""
+def _reason(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """A driver's message on one line, without SQLAlchemy's [SQL: ...] and links,
+    secrets hidden before it is cut."""
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc)
     text = text.split("\n[SQL:", 1)[0].split("\n(Background on this error", 1)[0]
     lines = [" ".join(line.split()) for line in text.splitlines()]
     text = "; ".join(line for line in lines if line and not line.startswith(("LINE ", "^")))
-    text = text or type(exc).__name__
-    return text if len(text) <= 300 else text[:299] + "…"
+    return fetch.quoted(text or type(exc).__name__, secrets, 300)
+
+
+def warning_categories() -> tuple[type[Warning], ...]:
+    """The warnings fetch shows for every feed that raises them, not once per place
+    in SQLAlchemy's code."""
+    try:
+        from sqlalchemy.exc import SAWarning
+    except ImportError:  # pragma: no cover - a dependency of the package
+        return ()
+    return (SAWarning,)
+
+
+def plain_warning(text: str) -> str:
+    """A warning's words on one line, without SQLAlchemy's link to its docs."""
+    text = re.split(r"\s*\(Background on this warning at:", text, maxsplit=1)[0]
+    return " ".join(text.split()) or "a warning without words"
 
 
 # --- connecting --------------------------------------------------------------------
 
 
-def _engine(raw: str, variable: str):
+def _engine(raw: str, variable: str, secrets: tuple[str, ...]):
     try:
         import sqlalchemy
         from sqlalchemy.engine import make_url
@@ -147,7 +166,7 @@ def _engine(raw: str, variable: str):
         if type(exc).__name__ == "NoSuchModuleError":
             raise FeedError(f"environment variable {variable} names an unknown kind of database "
                             f"'{url.drivername}'") from None
-        raise FeedError(f"cannot use the database {shown}: {_reason(exc)}") from None
+        raise FeedError(f"cannot use the database {shown}: {_reason(exc, secrets)}") from None
     return engine, backend, shown
 
 
@@ -159,18 +178,18 @@ def _has_module(name: str) -> bool:
 # --- reading -------------------------------------------------------------------------
 
 
-def _read(feed: Feed, raw: str, variable: str) -> list[tuple[date, float | None, str]]:
-    engine, backend, shown = _engine(raw, variable)
+def _read(feed: Feed, raw: str, variable: str, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
+    engine, backend, shown = _engine(raw, variable, secrets)
     try:
-        connection = _connect(engine, shown)
+        connection = _connect(engine, shown, secrets)
         with connection:
             transaction = connection.begin()
             try:
-                return _query(connection, backend, feed)
+                return _query(connection, backend, feed, secrets)
             except FeedError:
                 raise
             except Exception as exc:
-                raise FeedError(f"the query failed: {_reason(exc)}") from None
+                raise FeedError(f"the query failed: {_reason(exc, secrets)}") from None
             finally:
                 try:
                     transaction.rollback()  # whatever the query did is undone
@@ -187,14 +206,14 @@ _TRANSIENT = re.compile(r"(?i)connection refused|server closed the connection|"
                         r"connection reset|the database system is starting up|too many connections")
 
 
-def _connect(engine, shown: str):
+def _connect(engine, shown: str, secrets: tuple[str, ...]):
     """A connection, retried (fetch.RETRIES times, backing off) when the server is not reachable."""
     delay = fetch.BACKOFF_SECONDS
     for attempt in range(fetch.RETRIES + 1):
         try:
             return engine.connect()
         except Exception as exc:
-            reason = _reason(exc)
+            reason = _reason(exc, secrets)
             if attempt == fetch.RETRIES or not _TRANSIENT.search(reason):
                 tries = f" (after {attempt + 1} tries)" if attempt else ""
                 raise FeedError(f"cannot connect to the database {shown}{tries}: {reason}") from None
@@ -202,7 +221,7 @@ def _connect(engine, shown: str):
         delay *= 2
 
 
-def _query(connection, backend: str, feed: Feed) -> list[tuple[date, float | None, str]]:
+def _query(connection, backend: str, feed: Feed, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
     if backend == "postgresql":
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         millis = max(1, int(fetch.TIMEOUT_SECONDS * 1000))
@@ -218,8 +237,7 @@ def _query(connection, backend: str, feed: Feed) -> list[tuple[date, float | Non
     for name in (feed.date, feed.value):
         found = [i for i, c in enumerate(columns) if c == name]
         if not found:
-            shown = ", ".join(c[:40] for c in columns[:20])
-            raise FeedError(f"the answer has no column '{name}' (its columns: {shown})")
+            raise FeedError(f"the answer has no column '{name}' (its columns: {fetch.shown_columns(columns, secrets)})")
         if len(found) > 1:
             raise FeedError(f"the answer has {len(found)} columns named '{name}'")
         indexes.append(found[0])
@@ -231,7 +249,7 @@ def _query(connection, backend: str, feed: Feed) -> list[tuple[date, float | Non
             break
         for row in batch:
             where = f"row {len(rows) + 1} of the answer"
-            rows.append((_date(row[i_date], where), _value(row[i_value], where), where))
+            rows.append((_date(row[i_date], where, secrets), _value(row[i_value], where, secrets), where))
             if len(rows) > MAX_ROWS:
                 raise FeedError(f"the answer has more than {MAX_ROWS:,} rows")
     result.close()
@@ -240,21 +258,21 @@ def _query(connection, backend: str, feed: Feed) -> list[tuple[date, float | Non
     return rows
 
 
-def _date(raw, where: str) -> date:
+def _date(raw, where: str, secrets: tuple[str, ...] = ()) -> date:
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
         return raw
     if raw is None or isinstance(raw, (str, int, float)):
-        return fetch._obs_date(raw, where)
-    raise FeedError(f"{where}: date {str(raw)[:40]!r} ({type(raw).__name__}) is not a date")
+        return fetch._obs_date(raw, where, secrets)
+    raise FeedError(f"{where}: date '{fetch.quoted(raw, secrets)}' ({type(raw).__name__}) is not a date")
 
 
-def _value(raw, where: str) -> float | None:
+def _value(raw, where: str, secrets: tuple[str, ...] = ()) -> float | None:
     if isinstance(raw, Decimal):
         if not raw.is_finite():
-            raise FeedError(f"{where}: value {str(raw)[:40]} is not a finite number")
+            raise FeedError(f"{where}: value {fetch.quoted(raw, secrets)} is not a finite number")
         raw = float(raw)  # may overflow to inf: refused below
     if raw is None or isinstance(raw, (str, int, float)):  # bool too: refused by _obs_value
-        return fetch._obs_value(raw, where)
-    raise FeedError(f"{where}: value {str(raw)[:40]!r} ({type(raw).__name__}) is not a number")
+        return fetch._obs_value(raw, where, secrets)
+    raise FeedError(f"{where}: value '{fetch.quoted(raw, secrets)}' ({type(raw).__name__}) is not a number")
