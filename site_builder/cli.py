@@ -82,9 +82,10 @@ def _parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser(
         "fetch", help="refresh metrics' CSV files from their feeds",
-        description="Fetch each metric's feed (csv or json, from an http(s) URL or a file in the portal) and "
-                    "upsert its observations by date into okrs/metrics/<id>.csv. A feed that fails leaves its "
-                    "file as it was; the others still run; the exit status is 1 if any failed.")
+        description="Fetch each metric's feed (csv or json from an http(s) URL or a file in the portal, or sql "
+                    "from a database) and upsert its observations by date into okrs/metrics/<id>.csv. A feed "
+                    "that fails leaves its file as it was; the others still run; the exit status is 1 if any "
+                    "failed.")
     fetch.add_argument("metrics", nargs="*", metavar="METRIC", help="only these metrics (default: every one with a feed)")
     fetch.add_argument("--dry-run", action="store_true", help="report what would change without writing")
     fetch.set_defaults(run=_fetch)
@@ -157,12 +158,17 @@ def _build(args) -> int:
     try:
         with Progress(sys.stderr) as progress:
             built = build(args.root, args.as_of or date.today(), site_dir=args.site_dir, engine=args.engine,
-                          progress=progress)
+                          progress=progress,
+                          waiting=lambda message: progress.print(f"okr-portal build: {message}", sys.stderr))
     except BuildFailed as exc:
         if exc.problems:
             _report_problems(Checked(None, exc.problems), "text", sys.stdout)
+        for error in exc.errors:
+            print(error, file=sys.stderr)
         print(f"okr-portal build: {exc}", file=sys.stderr)
         return 1
+    for problem in built.advice:
+        print(f"{problem.loc}: warning: {problem.message}", file=sys.stderr)
     for warning in built.notices:
         print(f"warning: {warning}", file=sys.stderr)
     if built.warnings:

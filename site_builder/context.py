@@ -16,6 +16,23 @@ from site_builder.model import Metric, Portal
 from site_builder.text import Text
 
 
+class Day(str):
+    """A day as the page's language writes it ("Nov 24, 2026", "2026年11月24日"), which
+    also knows its ISO form: ``<time datetime="{{ d.iso }}">{{ d }}</time>``.
+
+    A string everywhere else (f-strings, messages, comparisons), so views can keep
+    passing dates around as the text they show.
+    """
+
+    def __new__(cls, text: str, iso: str):
+        self = super().__new__(cls, text)
+        self.iso = iso
+        return self
+
+    def __getnewargs__(self):  # pickled with its ISO form (pages are rendered in worker processes)
+        return str(self), self.iso
+
+
 @dataclass(frozen=True)
 class Context:
     """What every view needs: the report, the portal, the language and its messages."""
@@ -76,5 +93,5 @@ class Context:
     def number(self, value: float) -> str:
         return format_number(value, None, self.lang)
 
-    def date(self, day: date) -> str:
-        return format_date(day, self.lang)
+    def date(self, day: date) -> Day:
+        return Day(format_date(day, self.lang), day.isoformat())

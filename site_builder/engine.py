@@ -12,6 +12,7 @@ import html
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,12 @@ _INSTALL = {"properdocs": "pip install 'okr-portal[properdocs]'"}
 
 
 class EngineError(Exception):
-    """The engine failed; the message holds what it printed."""
+    """The engine failed: ``errors`` are its ERROR lines, ``reason`` why it stopped (one line each)."""
+
+    def __init__(self, reason: str, errors: list[str] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.errors = errors or []
 
 
 def defaults_dir() -> Path:
@@ -127,29 +133,133 @@ def _command(config_file: Path, engine: str) -> list[str]:
             str(config_file)]
 
 
-# Material prints a banner about MkDocs 2 on every build; it is not the portal's concern.
-_ENV = {"PYTHONWARNINGS": "ignore", "NO_MKDOCS_2_WARNING": "1"}
+# Material for MkDocs prints a banner (its end of life, MkDocs 2, ProperDocs) when it is
+# imported by `mkdocs build` or `mkdocs serve`; it is not the portal's concern, nor its
+# staff's. Every engine process okr-portal starts gets these.
+ENGINE_ENV = {"PYTHONWARNINGS": "ignore", "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 
 
-def run_engines(config_files: list[Path], engine: str = "mkdocs", envs: list[dict] | None = None) -> str:
+def run_engines(config_files: list[Path], engine: str = "mkdocs", envs: list[dict] | None = None,
+                root: Path | None = None) -> str:
     """Run one ``<engine> build`` per config at the same time (one per language),
     each with its own extra environment variables (``envs``, in the same order).
 
-    Returns their warnings; raises EngineError when any failed, once all ended.
+    Returns their warnings; raises EngineError when any failed, once all ended,
+    with the engine's ERROR lines and one line on why it stopped (a traceback is
+    reduced to its exception and the place in the portal's files, under ``root``).
     """
     if importlib.util.find_spec(ENGINES[engine]) is None:
         raise EngineError(f"the {engine} engine is not installed; {_INSTALL.get(engine, f'pip install {engine}')}")
-    env = {**os.environ, **_ENV}
+    env = {**os.environ, **ENGINE_ENV}
     envs = envs or [{}] * len(config_files)
     running = [subprocess.Popen(_command(c, engine), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, env={**env, **extra}) for c, extra in zip(config_files, envs)]
-    outputs = [(process, process.communicate()[0].strip()) for process in running]
-    failed = [output or f"{engine} build exited with status {process.returncode}"
-              for process, output in outputs if process.returncode != 0]
+    outputs = [(process, process.communicate()[0]) for process in running]
+    failed = [(process, output) for process, output in outputs if process.returncode != 0]
     if failed:  # the languages share a config, so they often fail alike: say it once
-        raise EngineError("\n".join(dict.fromkeys(failed)))
-    return "\n".join(line for _, output in outputs for line in output.splitlines()
+        errors, reasons = {}, {}
+        for process, output in failed:
+            log = EngineLog(root)
+            for _ in log.read(output.splitlines()):
+                pass
+            errors.update(dict.fromkeys(log.errors))
+            reasons[log.reason() or f"{engine} exited with status {process.returncode}"] = None
+        raise EngineError("; ".join(reasons), list(errors))
+    return "\n".join(line for _, output in outputs for line in _plain(output).splitlines()
                      if line.startswith(("WARNING", "ERROR")))
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_LOG_LINE = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL)\s*-\s+(.*)")
+_FRAME = re.compile(r'\s*File "(.+)", line (\d+)')
+_CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+class EngineLog:
+    """What an engine prints, read line by line, in words a portal's staff can use.
+
+    ``read(lines)`` yields ``(kind, line)`` for each line worth showing: ``"log"``
+    for the engine's log lines (and the lines they wrap onto), as printed, and
+    ``"failure"`` for a traceback, reduced to one line: the exception, and where in
+    the portal's own files (a theme override, its mkdocs.yml) it happened. A
+    traceback the output ends with is not yielded: it is why the engine stopped,
+    ``reason()``. ``errors`` collects the ERROR lines, one line each.
+    """
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root).resolve() if root is not None else None
+        self.errors: list[str] = []
+        self.exception: str | None = None  # the last traceback's reason
+        self.other: str | None = None  # the last line that was neither log nor traceback
+        self._frames: list[str] = []
+        self._state = "log"  # "log", "traceback" (inside one), "after" (just ended: a chain may follow)
+        self._last_error: int | None = None  # index in errors of the ERROR line being continued
+
+    def read(self, lines):
+        for raw in lines:
+            yield from self.feed(raw)
+
+    def feed(self, raw: str):
+        line = _plain(raw.rstrip("\n"))
+        if line.startswith("Traceback (most recent call last):"):
+            if self._state != "after":
+                self._frames = []
+            self._state = "traceback"
+            return
+        if self._state == "traceback":
+            if not line.strip() or line[0].isspace() or line.startswith(_CHAINED):
+                frame = _FRAME.match(line)
+                if frame:
+                    self._frames.append(self._where(frame.group(1), frame.group(2)))
+                return
+            self.exception = self._reason(line)
+            self._state = "after"
+            return
+        if self._state == "after" and (not line.strip() or line.startswith(_CHAINED)):
+            return
+        if self._state == "after":  # the traceback is over, and the engine goes on: say what it was
+            self._state = "log"
+            self._frames = []
+            yield "failure", self.exception
+        logged = _LOG_LINE.match(line)
+        if logged:
+            self._last_error = None
+            if logged.group(1) in ("ERROR", "CRITICAL"):
+                self.errors.append(f"{logged.group(1)} - {logged.group(2).strip()}")
+                self._last_error = len(self.errors) - 1
+            yield "log", raw.rstrip("\n")
+        elif line.startswith(" ") and self._last_error is not None:  # a wrapped ERROR line
+            self.errors[self._last_error] += " " + line.strip()
+            yield "log", raw.rstrip("\n")
+        elif line.strip():
+            self.other = line.strip()
+            yield "log", raw.rstrip("\n")
+
+    def reason(self) -> str | None:
+        """Why the engine stopped: its last traceback, else its last line that was no log line."""
+        return self.exception or self.other
+
+    def _where(self, path: str, line: str) -> str | None:
+        """A traceback frame as ``path:line`` when it is one of the portal's files, else None."""
+        if self.root is None or path.startswith("<"):
+            return None
+        try:
+            rel = Path(path).resolve().relative_to(self.root)
+        except (ValueError, OSError):
+            return None
+        return f"{rel.as_posix()}:{line}"
+
+    def _reason(self, exception: str) -> str:
+        """'theme/main.html:2: TemplateSyntaxError: unexpected ...' from the exception line and frames."""
+        name, sep, message = exception.partition(": ")
+        name = name.rsplit(".", 1)[-1] if " " not in name else name
+        text = f"{name}: {message.strip()}" if sep else exception.strip()
+        where = next((frame for frame in reversed(self._frames) if frame), None)
+        return f"{where}: {text}" if where else text
 
 
 def replace_site(new_site: Path, site_dir: Path) -> None:

