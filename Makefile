@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: site serve test bench audit clean
+.PHONY: site serve test bench audit dist clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ $(NODE_DEPS): tests/browser/package.json tests/browser/package-lock.json
 test: $(BIN)/.installed $(NODE_DEPS)
 	$(BIN)/python -m pytest -q
 
+# The sdist and the wheel, in dist/ (python -m build makes the wheel from the sdist,
+# so a file the sdist leaves out is missing from the wheel too).
+dist: $(BIN)/.installed
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench.py
 
@@ -38,4 +44,4 @@ audit: $(BIN)/.installed $(NODE_DEPS)
 	$(BIN)/python tests/browser/audit.py
 
 clean:
-	rm -rf $(VENV) site .okr-portal bench-out audit-out .pytest_cache
+	rm -rf $(VENV) site .okr-portal bench-out audit-out .pytest_cache dist

@@ -9,5 +9,5 @@ The build is a pipeline of small stages over one typed, immutable model
 module of its own name.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the package's version (pyproject.toml reads it from here)
 SCHEMA_VERSION = 1

@@ -3,10 +3,11 @@
 The files come from ``site_builder/scaffold/`` (package data), plus copies of the
 packaged ``mkdocs.yml`` and ``theme/`` (``site_builder/defaults/``). In the
 templates, ``@YEAR@`` and ``@PERIOD@`` become the current year and its period id
-(in file names too), ``@REQUIREMENT@`` the okr-portal version range the
-workflows install, and CSV rows dated after today are left out, so the example
-portal validates, and shows data, whatever the year. A name starting with
-``dot-`` becomes one starting with ``.`` (package data leaves dot-files out).
+(in file names too), ``@REQUIREMENT@`` the requirements.txt line (with its
+comment) that installs the okr-portal running ``init`` (see ``pin``), and CSV
+rows dated after today are left out, so the example portal validates, and shows
+data, whatever the year. A name starting with ``dot-`` becomes one starting
+with ``.`` (package data leaves dot-files out).
 
 Nothing is ever overwritten: every file is checked first, and if any exists
 nothing at all is written. Files are created exclusively, and a failure half-way
@@ -15,11 +16,18 @@ removes what this run wrote.
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
+from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from site_builder import __version__
 from site_builder.engine import defaults_dir
@@ -47,10 +55,109 @@ def requirement(version: str = __version__) -> str:
     return f"okr-portal>={version},<{upper}"
 
 
-def _substitute(text: str, today: date) -> str:
-    return (text.replace("@YEAR@", str(today.year))
-                .replace("@PERIOD@", f"cy{today.year}")
-                .replace("@REQUIREMENT@", requirement()))
+@dataclass(frozen=True)
+class Pin:
+    """The requirements.txt line that installs the okr-portal running ``init``."""
+    line: str
+    comment: str  # "# " lines above it
+    note: str | None = None  # one line for the person running init, when the line needs them
+
+    def text(self) -> str:
+        return f"{self.comment}\n{self.line}"
+
+
+def pin() -> Pin:
+    """The pin for the okr-portal this code was installed as: how pip installed it
+    is in the distribution's ``direct_url.json`` (PEP 610), absent when it came
+    from a package index."""
+    try:
+        dist = metadata.distribution("okr-portal")
+    except metadata.PackageNotFoundError:  # run from a source tree, not installed
+        source = Path(__file__).resolve().parent.parent
+        if (source / "pyproject.toml").is_file():
+            return pin_from(__version__, json.dumps({"url": source.as_uri(), "dir_info": {}}))
+        return pin_from(__version__, "")
+    return pin_from(dist.version, dist.read_text("direct_url.json"))
+
+
+def pin_from(version: str, direct_url: str | None) -> Pin:
+    """The pin for okr-portal ``version`` installed as ``direct_url`` (the text of
+    its direct_url.json, None when there is none) says."""
+    released = requirement(version)
+    try:
+        info = json.loads(direct_url) if direct_url is not None else None
+        url = info["url"] if info is not None else None
+        if info is not None and not isinstance(url, str):
+            raise TypeError(url)
+    except (ValueError, TypeError, KeyError):
+        return Pin(released, f"# Releases compatible with {version}.",
+                   f"requirements.txt asks for {released}, but how okr-portal was installed here is not "
+                   "known: check that `pip install -r requirements.txt` installs it before pushing")
+    if info is None:  # from a package index
+        return Pin(released, f"# Releases compatible with {version}: fixes and features, no release that\n"
+                   "# may change the file formats or commands.")
+    vcs = info.get("vcs_info") if isinstance(info.get("vcs_info"), dict) else None
+    commit = str(vcs.get("commit_id", "")) if vcs else ""
+    subdirectory = f"#subdirectory={info['subdirectory']}" if info.get("subdirectory") else ""
+    if vcs and commit:
+        if url.startswith("file:///"):  # older pips (23.2, bundled with Python 3.11) want a host
+            url = "file://localhost/" + url[len("file:///"):]
+        line = f"okr-portal @ {vcs.get('vcs', 'git')}+{url}@{commit}{subdirectory}"
+        what = "okr-portal from git, at the commit `okr-portal init` ran from; change the\n# commit to upgrade."
+    else:
+        line = f"okr-portal @ {url}{subdirectory}"
+        what = "okr-portal from the " + ("archive" if "archive_info" in info else "folder") + \
+            " `okr-portal init` ran from."
+    if not url.lower().startswith("file:"):
+        return Pin(line, "# " + what)
+    # A folder, archive or clone on this computer: the line installs okr-portal
+    # here, but not on GitHub's runners, nor on anyone else's computer.
+    local = Path(url2pathname(urlsplit(url).path))
+    suggestion = _git_suggestion(local if local.is_dir() else local.parent, commit or None)
+    comment = ("# okr-portal was installed from " + url + ",\n"
+               "# which is on the computer that ran `okr-portal init` only: GitHub's workflows\n"
+               "# cannot install it. Before pushing, replace the line below with okr-portal\n"
+               "# from git, such as\n"
+               "#   " + (suggestion or "okr-portal @ git+https://github.com/OWNER/okr-portal@COMMIT") + "\n"
+               "# or, once okr-portal is on a package index, with " + released + ".")
+    note = (f"requirements.txt installs okr-portal from {url}, on this computer only: "
+            "replace that line with a git URL or a version before pushing (its comment says how)")
+    return Pin(line, comment, note)
+
+
+_SCP_LIKE = re.compile(r"^(?P<user>[\w.-]+@)?(?P<host>[\w.-]+):(?!//)(?P<path>.+)$")
+
+
+def _git_suggestion(folder: Path, commit: str | None) -> str | None:
+    """``okr-portal @ git+<origin>@<commit>`` when ``folder`` is a clone of a remote
+    repository (the commit that was installed, or the clone's HEAD)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10,
+                              check=True).stdout.strip()
+
+    try:
+        origin = git("remote", "get-url", "origin")
+        commit = commit or git("rev-parse", "HEAD")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    scp = _SCP_LIKE.match(origin)
+    if scp:  # git@github.com:owner/repo.git: the workflows have no SSH key, HTTPS it is
+        origin = f"https://{scp['host']}/{scp['path']}"
+    parts = urlsplit(origin)
+    if parts.scheme not in ("https", "http", "ssh", "git") or not parts.hostname \
+            or not re.fullmatch(r"[0-9a-f]{40,64}", commit):
+        return None
+    if parts.scheme.startswith("http"):  # never a token from the clone's URL into a committed file
+        origin = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl()
+    return f"okr-portal @ git+{origin}@{commit}"
+
+
+def _substitute(text: str, today: date, pinned: Pin | None = None) -> str:
+    text = (text.replace("@YEAR@", str(today.year))
+                .replace("@PERIOD@", f"cy{today.year}"))
+    if "@REQUIREMENT@" in text:
+        text = text.replace("@REQUIREMENT@", (pinned or pin()).text())
+    return text
 
 
 def _drop_future_rows(text: str, today: date) -> str:
@@ -84,13 +191,15 @@ def _target_name(rel: str, today: date) -> str:
     return _substitute("/".join(parts), today)
 
 
-def plan(today: date | None = None) -> list[Planned]:
-    """Every file ``init`` writes, with its content, in the order written."""
+def plan(today: date | None = None, pinned: Pin | None = None) -> list[Planned]:
+    """Every file ``init`` writes, with its content, in the order written;
+    requirements.txt pins ``pinned`` (default: the okr-portal running this)."""
     today = today or date.today()
+    pinned = pinned or pin()
     files: list[Planned] = []
     for rel, node in _walk(resources.files("site_builder") / SCAFFOLD):
         data = node.read_bytes()
-        text = _substitute(data.decode("utf-8"), today)
+        text = _substitute(data.decode("utf-8"), today, pinned)
         if rel.endswith(".csv"):
             text = _drop_future_rows(text, today)
         files.append(Planned(_target_name(rel, today), text.encode("utf-8")))
@@ -121,15 +230,23 @@ def _conflicts(root: Path, files: list[Planned]) -> list[str]:
     return problems
 
 
-def init(root: Path, today: date | None = None) -> list[str]:
+def _tell(note: str) -> None:
+    print(f"okr-portal init: {note}", file=sys.stderr)
+
+
+def init(root: Path, today: date | None = None, pinned: Pin | None = None,
+         tell: Callable[[str], None] = _tell) -> list[str]:
     """Write a new portal into ``root`` (created if needed); returns the files written.
 
-    Raises ScaffoldError, having written nothing, when ``root`` is not a folder or
-    any file it would write already exists."""
+    requirements.txt pins ``pinned`` (default: the okr-portal running this); when
+    that line needs changing before the portal is pushed, ``tell`` gets one line
+    saying so (default: printed on stderr). Raises ScaffoldError, having written
+    nothing, when ``root`` is not a folder or any file it would write already exists."""
     root = Path(root)
     if (root.exists() or root.is_symlink()) and not root.is_dir():
         raise ScaffoldError(f"{root} exists and is not a folder")
-    files = plan(today)
+    pinned = pinned or pin()
+    files = plan(today, pinned)
     conflicts = _conflicts(root, files) if root.exists() else []
     if conflicts:
         shown = "\n".join(f"  {c}" for c in conflicts)
@@ -165,5 +282,7 @@ def init(root: Path, today: date | None = None) -> list[str]:
                 pass
         where = exc.filename or root
         raise ScaffoldError(f"cannot write {where}: {exc.strerror or exc}; nothing was written") from None
+    if pinned.note:
+        tell(pinned.note)
     return [item.rel for item in files]
 

