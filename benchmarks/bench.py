@@ -104,13 +104,13 @@ def _fail_on_problems(problems: list, what: str) -> None:
 def _stage_timings(root: Path, repeat: int) -> str:
     """' (load X s, validate Y s)', each best of `repeat`, or '' if the stages are not reachable.
 
-    Uses site_builder.load.load_portal(root) -> Loaded(.portal, .problems) and
-    site_builder.validate.validate(portal) -> list of problems, the two halves of
+    Uses site_builder.source.load.load_portal(root) -> Loaded(.portal, .problems) and
+    site_builder.source.validate.validate(portal) -> list of problems, the two halves of
     pipeline.check(); if their interface changes, the split is left out.
     """
     try:
-        from site_builder.load import load_portal
-        from site_builder.validate import validate
+        from site_builder.source.load import load_portal
+        from site_builder.source.validate import validate
     except ImportError:
         return ""
     try:
@@ -128,9 +128,9 @@ def _stage_timings(root: Path, repeat: int) -> str:
 def bench_validate(portal: Portal, repeat: int) -> None:
     """Load + validate in process (best of `repeat`), then the CLI once, end to end."""
     try:
-        from site_builder.pipeline import check
+        from site_builder.commands.build import check
     except Exception as exc:  # a missing or broken package: report it, no traceback
-        raise Failed(f"validate: cannot import site_builder.pipeline.check ({type(exc).__name__}: {exc})") from None
+        raise Failed(f"validate: cannot import site_builder.commands.build.check ({type(exc).__name__}: {exc})") from None
 
     root = portal.root
     elapsed, result = best_of(repeat, lambda: check(Path(root)))
@@ -155,7 +155,7 @@ def bench_site(portal: Portal, repeat: int) -> None:
     """
     from datetime import date
 
-    from site_builder.pipeline import BuildFailed, build
+    from site_builder.commands.build import BuildFailed, build
 
     root = portal.root
     try:
@@ -177,7 +177,7 @@ def bench_site(portal: Portal, repeat: int) -> None:
 
 def bench_history(portal: Portal, repeat: int) -> None:
     """read_history on 500 commits touching 200 objective files: one pass over the log."""
-    from site_builder.history import read_history
+    from site_builder.history.revisions import read_history
 
     root = portal.workdir / "history"
     root.mkdir(parents=True, exist_ok=True)
@@ -232,7 +232,7 @@ def bench_fetch(portal: Portal, repeat: int) -> None:
     import sqlite3
     import threading
 
-    from site_builder.fetch import run_fetch
+    from site_builder.feeds.fetch import run_fetch
 
     metrics, rows, new_days = 500, 500, 7
     root = portal.workdir / "fetch"
@@ -372,7 +372,7 @@ def _build_measured(root: Path) -> tuple[float, float, float, int, str]:
 def _search_dictionary(workdir: Path) -> None:
     """The Chinese search dictionary is made once per machine (see chinese_search): made here,
     and said, so that the builds below are a machine's usual builds."""
-    from site_builder.chinese_search import cache_folders, traditional_dictionary
+    from site_builder.engine.chinese_search import cache_folders, traditional_dictionary
 
     folders = cache_folders(workdir / "work")
     there = any(any(folder.glob("jieba-*-zh-hant.txt")) for folder in folders if folder.is_dir())

@@ -5,7 +5,7 @@ The build is a pipeline of small stages over one typed, immutable model
 
     load -> validate -> compute -> render -> engine
 
-``site_builder.pipeline`` strings the stages together; each stage lives in a
+``site_builder.commands.build`` strings the stages together; each stage lives in a
 module of its own name.
 """
 

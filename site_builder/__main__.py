@@ -1,5 +1,5 @@
 import sys
 
-from site_builder.cli import main
+from site_builder.commands.cli import main
 
 sys.exit(main())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cli import main
+from site_builder.commands.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

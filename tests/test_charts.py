@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from markupsafe import Markup
 
-from site_builder import charts
+from site_builder.render import charts
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -11,9 +11,9 @@ AS_OF = "2026-11-24"
 
 @pytest.fixture(scope="module")
 def demo(request):
-    from site_builder.api import okrs_document
-    from site_builder.compute import compute
-    from site_builder.pipeline import check
+    from site_builder.render.api import okrs_document
+    from site_builder.compute.rules import compute
+    from site_builder.commands.build import check
     from datetime import date
 
     checked = check(REPO)

@@ -15,8 +15,8 @@ from typing import Iterator, Mapping
 import pytest
 
 from conftest import REPO
-from site_builder.load import load_portal
-from site_builder.markup import to_html
+from site_builder.source.load import load_portal
+from site_builder.render.markup import to_html
 from site_builder.text import Text
 
 # Fields allowed to stay a plain (language-neutral) string, as "Class.field":

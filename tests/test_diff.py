@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL_PORTAL_YML
-from site_builder.diff import compare, load_revision, md, render_markdown
+from site_builder.commands.diff import compare, load_revision, md, render_markdown
 
 AS_OF = ("--as-of", "2026-11-24")
 

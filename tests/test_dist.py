@@ -25,7 +25,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from site_builder import __version__
-from site_builder.scaffold import init, pin_from, requirement
+from site_builder.commands.init import init, pin_from, requirement
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = Path(sys.executable)
@@ -193,7 +193,7 @@ def test_the_sdist_and_the_wheel_hold_every_file_of_the_package(clone, dist, whe
         members = {m.name.split("/", 1)[1]: m for m in sdist.getmembers() if "/" in m.name}
     assert expected <= set(members), sorted(expected - set(members))
     assert not [name for name, m in members.items() if m.issym() or m.islnk()], "the sdist must hold real files"
-    assert "okr-portal = site_builder.cli:main" in \
+    assert "okr-portal = site_builder.commands.cli:main" in \
         zipfile.ZipFile(wheel).read(f"okr_portal-{__version__}.dist-info/entry_points.txt").decode()
 
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from site_builder import engine
-from site_builder.cli import main
+from site_builder.engine import runner as engine
+from site_builder.commands.cli import main
 from test_site import AS_OF, copy_demo, page, text_of
 
 

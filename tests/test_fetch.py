@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from site_builder import fetch
+from site_builder.feeds import fetch
 
 TOKEN = "tok-9f8e7d6c5b4a-secret"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import fetch
+from site_builder.feeds import fetch
 from test_fetch import TOKEN, _routes, metric_files, route, server  # noqa: F401 (_routes, server: fixtures)
 
 BEFORE = b"date,value,note\n2026-01-05,3,kept\n"
@@ -356,7 +356,7 @@ import os, signal, sys
 def killed(src, dst):  # the temporary file is whole on disk; the rename never happens
     os.kill(os.getpid(), signal.SIGKILL)
 os.replace = killed
-from site_builder.cli import main
+from site_builder.commands.cli import main
 main(["-C", sys.argv[1], "fetch"])
 """
 

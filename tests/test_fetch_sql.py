@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from pgserver import PgServer, Unavailable
-from site_builder import fetch, fetch_sql
+from site_builder.feeds import fetch
+from site_builder.feeds import sql as fetch_sql
 
 PASSWORD = "Pl4nted:s3cret@pw/9"  # needs quoting in a URL: both spellings must stay hidden
 WRONG_PASSWORD = "Wr0ng-pa55w0rd-zq7"

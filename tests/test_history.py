@@ -9,7 +9,7 @@ import pytest
 
 from conftest import MINIMAL_PORTAL_YML
 from gitrepo import Repo
-from site_builder.history import read_history
+from site_builder.history.revisions import read_history
 
 OBJECTIVE = """\
     id: access

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from site_builder.formats import format_date, format_month, format_number, format_value, language_name
-from site_builder.messages import MESSAGES, messages
+from site_builder.render.formats import format_date, format_month, format_number, format_value, language_name
+from site_builder.render.messages import MESSAGES, messages
 from test_site import AS_OF, page, text_of
 
 PACKAGE = REPO / "site_builder"
@@ -91,7 +91,7 @@ def test_numbers_use_the_languages_separators():
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
     from test_site import copy_demo
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     root = copy_demo(tmp_path_factory.mktemp("demo-i18n"))
     assert main(["-C", str(root), "build", "--as-of", AS_OF]) == 0
@@ -231,7 +231,7 @@ def test_a_single_language_portal_has_one_site_and_no_switcher(portal, cli):
 def test_the_traditional_chinese_dictionary_is_written_once_and_splits_traditional_words(tmp_path):
     import jieba
 
-    from site_builder.chinese_search import needs_traditional_words, traditional_dictionary
+    from site_builder.engine.chinese_search import needs_traditional_words, traditional_dictionary
 
     assert [needs_traditional_words(code) for code in ("zh-TW", "zh-Hant", "zh-hk", "zh", "zh-CN", "en")] == \
         [True, True, True, False, False, False]
@@ -262,13 +262,13 @@ def test_a_language_is_declared_with_the_portals_own_code_and_a_missing_catalog_
 
 
 def test_the_demo_languages_all_have_catalogs(demo_site):
-    from site_builder.messages import has_catalog
+    from site_builder.render.messages import has_catalog
 
     assert has_catalog("en") and has_catalog("zh-TW") and not has_catalog("pt-BR")
 
 
 def test_without_room_for_the_dictionary_the_search_keeps_jiebas_own_words(tmp_path):
-    from site_builder.chinese_search import traditional_dictionary
+    from site_builder.engine.chinese_search import traditional_dictionary
 
     blocked = tmp_path / "file"
     blocked.write_text("a file where the cache folder should be")

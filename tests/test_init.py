@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from site_builder import scaffold
-from site_builder.cli import main
-from site_builder.engine import defaults_dir
-from site_builder.scaffold import Planned, init, pin, pin_from, requirement
+from site_builder.commands import init as scaffold
+from site_builder.commands.cli import main
+from site_builder.engine.runner import defaults_dir
+from site_builder.commands.init import Planned, init, pin, pin_from, requirement
 
 EXPECTED = {
     ".github/workflows/publish.yml",

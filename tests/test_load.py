@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import csvsource, load
-from site_builder.schema import LARGEST_NUMBER
+from site_builder.source import csv_reader as csvsource
+from site_builder.source import load
+from site_builder.source.schema import LARGEST_NUMBER
 
 DEMO = Path(__file__).resolve().parents[1] / "okrs"
 

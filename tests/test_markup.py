@@ -8,8 +8,8 @@ import random
 import pytest
 
 from conftest import REPO
-from site_builder import markup
-from site_builder.load import load_portal
+from site_builder.render import markup
+from site_builder.source.load import load_portal
 from site_builder.text import Text
 
 FUNCTIONS = [markup.to_html, markup.to_inline_html, markup.to_plain]
@@ -66,7 +66,7 @@ def test_the_shortcut_gives_what_markdown_and_nh3_give(function):
 def test_links_between_pages_are_what_posixpath_gives():
     import posixpath
 
-    from site_builder import urls
+    from site_builder.render import urls
 
     folders = ["", "objectives", "metrics", "owners/x", "tags/a/page", "zh-TW/objectives", "objectives/a"]
     for start in folders:

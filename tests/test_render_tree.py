@@ -13,8 +13,8 @@ AS_OF = "2026-11-24"
 
 @pytest.fixture(scope="module")
 def demo():
-    from site_builder.compute import compute
-    from site_builder.pipeline import check
+    from site_builder.compute.rules import compute
+    from site_builder.commands.build import check
 
     checked = check(REPO)
     return compute(checked.portal, date.fromisoformat(AS_OF)), checked.portal
@@ -30,7 +30,7 @@ def as_bytes(files):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_render_tree_writes_what_render_site_renders(demo, tmp_path, monkeypatch, workers):
-    from site_builder import render
+    from site_builder.render import pages as render
 
     report, portal = demo
     files = render.render_site(report, portal, workers=1)
@@ -52,7 +52,7 @@ def test_render_tree_writes_what_render_site_renders(demo, tmp_path, monkeypatch
 
 
 def test_write_tree_keeps_its_behaviour(demo, tmp_path):
-    from site_builder import render
+    from site_builder.render import pages as render
 
     report, portal = demo
     files = render.render_site(report, portal, workers=1)
@@ -70,10 +70,10 @@ def test_what_languages_share_is_never_taken_from_an_earlier_report():
     from datetime import date
 
     from conftest import REPO
-    from site_builder import render
-    from site_builder.api import okrs_json
-    from site_builder.compute import compute
-    from site_builder.pipeline import check
+    from site_builder.render import pages as render
+    from site_builder.render.api import okrs_json
+    from site_builder.compute.rules import compute
+    from site_builder.commands.build import check
 
     portal = check(REPO).portal
     earlier, later = compute(portal, date(2026, 3, 31)), compute(portal, date(2026, 11, 24))
@@ -88,7 +88,7 @@ def test_what_languages_share_is_never_taken_from_an_earlier_report():
 def test_render_trees_gives_each_language_what_render_site_renders_alone(demo, tmp_path, monkeypatch, workers):
     """Rendered together, each page in every language in turn, sharing chart lines and
     CSVs: each language's tree is the one it gets when rendered on its own."""
-    from site_builder import render
+    from site_builder.render import pages as render
 
     report, portal = demo
     alone = {lang: render.render_site(report, portal, lang, workers=1) for lang in ("en", "zh-TW")}
@@ -108,10 +108,10 @@ def test_rendering_pages_leaves_no_garbage_cycles(demo):
     both languages, with its git history so that the history views are rendered too."""
     import gc
 
-    from site_builder import render
-    from site_builder.context import Context
-    from site_builder.history import read_history
-    from site_builder.messages import messages
+    from site_builder.render import pages as render
+    from site_builder.render.context import Context
+    from site_builder.history.revisions import read_history
+    from site_builder.render.messages import messages
 
     report, portal = demo
     history = read_history(REPO)

@@ -31,7 +31,7 @@ def copy_demo(dest: Path, with_site_config: bool = True) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     root = copy_demo(tmp_path_factory.mktemp("demo"))
     assert main(["-C", str(root), "build", "--as-of", AS_OF]) == 0
@@ -273,7 +273,7 @@ def test_portal_with_only_okrs_builds_with_packaged_defaults(tmp_path, cli):
 def test_rebuild_rewrites_only_changed_docs(tmp_path):
     from datetime import date
 
-    from site_builder.pipeline import generate
+    from site_builder.commands.build import generate
 
     root = copy_demo(tmp_path)
     as_of = date.fromisoformat(AS_OF)
@@ -359,7 +359,7 @@ def test_serve_previews_the_language_asked_for(tmp_path):
 
 
 def test_serve_says_which_languages_there_are(tmp_path, capsys):
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     root = copy_demo(tmp_path)
     assert main(["-C", str(root), "serve", "--as-of", AS_OF, "--lang", "fr"]) == 2
@@ -407,9 +407,9 @@ def test_long_series_table_is_capped_and_the_csv_holds_every_row(portal, cli):
 def test_parallel_rendering_gives_the_same_files(monkeypatch):
     from datetime import date
 
-    from site_builder import render
-    from site_builder.compute import compute
-    from site_builder.pipeline import check
+    from site_builder.render import pages as render
+    from site_builder.compute.rules import compute
+    from site_builder.commands.build import check
 
     checked = check(REPO)
     report = compute(checked.portal, date.fromisoformat(AS_OF))

@@ -31,7 +31,7 @@ METRIC_YML = "title: Wait\nunit: days\ndecimals: 1\n"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     repo = Repo(tmp_path_factory.mktemp("history") / "portal")
     repo.commit("Publish the 2026 objectives", "2025-12-15T10:00:00+00:00", {
@@ -153,7 +153,7 @@ def test_atom_feed_of_check_ins_target_changes_and_status_changes(site):
 
 
 def test_feed_entry_ids_are_stable_across_builds(site):
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     before = [e.find(f"{ATOM}id").text for e in _feed(site).findall(f"{ATOM}entry")]
     assert len(before) == len(set(before))

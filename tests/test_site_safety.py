@@ -273,7 +273,7 @@ def site_files(site: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def corpus_site(tmp_path_factory):
     """The corpus portal, built once for the tests that read it."""
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     root = tmp_path_factory.mktemp("corpus")
     for rel, data in corpus_portal().items():

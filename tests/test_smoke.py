@@ -30,7 +30,7 @@ def test_minimal_portal_validates_and_reports_status(portal, cli):
 def test_fetch_help_names_every_kind_of_feed(capsys):
     import pytest
 
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     with pytest.raises(SystemExit):
         main(["fetch", "--help"])

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import load
+from site_builder.source import load
 from site_builder.problems import EXCERPT_CHARS, Problem
-from site_builder.yamlsource import parse_yaml
+from site_builder.source.yaml_reader import parse_yaml
 
 A = "okrs/objectives/a.yml"
 CSV = "okrs/metrics/wait.csv"

@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-from site_builder.pipeline import WORK_DIR
+from site_builder.commands.build import WORK_DIR
 from site_builder.problems import excerpt
-from site_builder.schema import LARGEST_NUMBER, SCHEMAS, json_schema
+from site_builder.source.schema import LARGEST_NUMBER, SCHEMAS, json_schema
 
 A = "okrs/objectives/a.yml"
 CSV = "okrs/metrics/wait.csv"
@@ -310,7 +310,7 @@ def test_the_largest_values_allowed_build(portal, cli):
 # --- 9. ids that would take the site's own pages -----------------------------------------
 
 def _reserved():
-    from site_builder.validate import RESERVED_NAMES
+    from site_builder.source.validate import RESERVED_NAMES
 
     return RESERVED_NAMES
 

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from site_builder.cli import _parser, main
-from site_builder.scaffold import init
+from site_builder.commands.cli import _parser, main
+from site_builder.commands.init import init
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / ".github" / "workflows"

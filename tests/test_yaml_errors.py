@@ -15,7 +15,7 @@ import re
 import pytest
 import yaml
 
-from site_builder import yamlsource
+from site_builder.source import yaml_reader as yamlsource
 from site_builder.problems import Problem
 
 A = "okrs/objectives/a.yml"

@@ -71,7 +71,7 @@ def build_demo(dest: Path, as_of: str = AS_OF, base_url: str | None = None) -> P
     served from its base_url, and the absolute addresses in its pages (canonical,
     hreflang alternates, whose sitemaps Material's language switcher fetches) then
     name the local server, as they name the real host in production."""
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "okrs", dest / "okrs", dirs_exist_ok=True)

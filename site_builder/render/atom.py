@@ -14,10 +14,11 @@ from functools import partial
 from typing import Callable
 from urllib.parse import urlparse
 
-from site_builder import history_views, urls
-from site_builder.compute import key_result_status, report_memo
-from site_builder.context import Context
-from site_builder.markup import to_html
+from site_builder.render import history_views
+from site_builder.render import urls
+from site_builder.compute.rules import key_result_status, report_memo
+from site_builder.render.context import Context
+from site_builder.render.markup import to_html
 
 ATOM = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 200

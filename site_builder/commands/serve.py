@@ -33,9 +33,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from site_builder.engine import ENGINE_ENV, ENGINES, EngineLog
+from site_builder.engine.runner import ENGINE_ENV, ENGINES, EngineLog
 from site_builder.lock import portal_lock
-from site_builder.pipeline import WORK_DIR, BuildFailed, generate
+from site_builder.commands.build import WORK_DIR, BuildFailed, generate
 from site_builder.problems import format_problem
 
 PREVIEW_WORK = f"{WORK_DIR}/serve"  # the preview's docs tree and engine config, under the portal
@@ -129,7 +129,7 @@ def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", 
               f"the language switcher's links lead nowhere in a preview)", file=sys.stderr, flush=True)
     # Through run_engine, as a build: Chinese search needs its word list set up in the engine's process.
     # --watch-theme: an edit to the portal's theme/ shows at once, as one to okrs/ does.
-    command = [sys.executable, "-m", "site_builder.run_engine", ENGINES[engine], "serve", "--config-file",
+    command = [sys.executable, "-m", "site_builder.engine.run_engine", ENGINES[engine], "serve", "--config-file",
                str(generated.configs[lang]), "--dev-addr", address, "--livereload", "--watch-theme"]
     # stdout stays the terminal's (the engine colours and wraps its log for it); its log
     # and tracebacks go to stderr, read here.

@@ -15,13 +15,14 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
-from site_builder import charts, urls
-from site_builder.compute import KeyResultStatus, ObjectiveStatus, Status
-from site_builder.formats import format_percent
+from site_builder.render import charts
+from site_builder.render import urls
+from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Status
+from site_builder.render.formats import format_percent
 from site_builder.model import Metric, Observation, Period, target_date
-from site_builder.context import Context
-from site_builder.memo import Recent
-from site_builder import history_views
+from site_builder.render.context import Context
+from site_builder.speed import Recent
+from site_builder.render import history_views
 
 # A key result's table shows its latest rows; a metric page shows more, and the
 # CSV download has every observation. Tables are most of a page's markup, and

@@ -19,10 +19,10 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from site_builder.formats import language_name
-from site_builder.messages import messages
+from site_builder.render.formats import language_name
+from site_builder.render.messages import messages
 from site_builder.model import Settings
-from site_builder.markup import to_plain
+from site_builder.render.markup import to_plain
 
 # Engines that read mkdocs.yml and Material's theme: the Python module each runs as.
 ENGINES = {"mkdocs": "mkdocs", "properdocs": "properdocs"}
@@ -129,7 +129,7 @@ def write_config(config: dict, path: Path) -> Path:
 
 
 def _command(config_file: Path, engine: str) -> list[str]:
-    return [sys.executable, "-m", "site_builder.run_engine", ENGINES[engine], "build", "--config-file",
+    return [sys.executable, "-m", "site_builder.engine.run_engine", ENGINES[engine], "build", "--config-file",
             str(config_file)]
 
 

@@ -35,8 +35,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Mapping
 
-from site_builder import fetch
-from site_builder.fetch import FeedError
+from site_builder.feeds import fetch
+from site_builder.feeds.fetch import FeedError
 from site_builder.model import Feed
 
 MAX_ROWS = 1_000_000  # rows read from one answer; a feed is one metric's series

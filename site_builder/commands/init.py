@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from site_builder import __version__
-from site_builder.engine import defaults_dir
+from site_builder.engine.runner import defaults_dir
 
 SCAFFOLD = "scaffold"
 
@@ -73,7 +73,7 @@ def pin() -> Pin:
     try:
         dist = metadata.distribution("okr-portal")
     except metadata.PackageNotFoundError:  # run from a source tree, not installed
-        source = Path(__file__).resolve().parent.parent
+        source = Path(__file__).resolve().parents[2]  # the checkout: site_builder/commands/init.py
         if (source / "pyproject.toml").is_file():
             return pin_from(__version__, json.dumps({"url": source.as_uri(), "dir_info": {}}))
         return pin_from(__version__, "")

@@ -2,7 +2,7 @@
 
 The same declarations drive the loader (types, required fields, unknown keys)
 and the JSON Schema shipped for editors (``okr-portal schema``), so the two
-cannot drift apart (``python -m site_builder.schema`` rewrites the shipped
+cannot drift apart (``python -m site_builder.source.schema`` rewrites the shipped
 site_builder/schemas/*.json from them). Rules that need more than one value at a
 time (dates in order, references between files) live in ``validate``.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.text import Text
-from site_builder.yamlsource import YMap, YNode, YScalar, YSeq
+from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -621,8 +621,8 @@ def schema_text(name: str) -> str:
 
 def write_schemas(folder: Path | None = None) -> list[Path]:
     """(Re)write the shipped JSON Schemas from the declarations above:
-    ``python -m site_builder.schema`` after changing a format."""
-    folder = folder or Path(__file__).parent / "schemas"
+    ``python -m site_builder.source.schema`` after changing a format."""
+    folder = folder or Path(__file__).parent.parent / "schemas"  # site_builder/schemas/
     written = []
     for name in SCHEMAS:
         path = folder / f"{name}.schema.json"

@@ -16,14 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import schema
-from site_builder.csvsource import parse_observations
+from site_builder.source import schema
+from site_builder.source.csv_reader import parse_observations
 from site_builder.model import (
     Feed, KeyResult, Metric, Objective, Period, Point, Portal, Settings, Threshold, Thresholds, Update,
 )
 from site_builder.problems import Loc, Problem
-from site_builder.schema import Reader, Record, Val
-from site_builder.yamlsource import parse_yaml, read_text, read_yaml
+from site_builder.source.schema import Reader, Record, Val
+from site_builder.source.yaml_reader import parse_yaml, read_text, read_yaml
 
 OKRS = "okrs"
 PORTAL_FILE = "okrs/portal.yml"

@@ -9,14 +9,14 @@ from importlib import resources
 from pathlib import Path
 
 from site_builder import __version__
-from site_builder.api import okrs_json
-from site_builder.compute import compute
-from site_builder.engine import ENGINES
-from site_builder.pipeline import BuildFailed, Checked, build, check
+from site_builder.render.api import okrs_json
+from site_builder.compute.rules import compute
+from site_builder.engine.runner import ENGINES
+from site_builder.commands.build import BuildFailed, Checked, build, check
 from site_builder.problems import format_problem
-from site_builder.progress import Progress
-from site_builder.schema import SCHEMAS
-from site_builder.table import status_table
+from site_builder.commands.progress import Progress
+from site_builder.source.schema import SCHEMAS
+from site_builder.commands.status_table import status_table
 
 
 def _as_of(value: str) -> date:
@@ -179,13 +179,13 @@ def _build(args) -> int:
 
 
 def _serve(args) -> int:
-    from site_builder.serve import serve
+    from site_builder.commands.serve import serve
 
     return serve(args.root, args.as_of, args.dev_addr, lang=args.lang)
 
 
 def _diff(args) -> int:
-    from site_builder.diff import DiffError, diff_report
+    from site_builder.commands.diff import DiffError, diff_report
 
     try:
         report = diff_report(args.root, args.a, args.b, args.as_of or date.today())
@@ -197,13 +197,13 @@ def _diff(args) -> int:
 
 
 def _fetch(args) -> int:
-    from site_builder.fetch import run_fetch
+    from site_builder.feeds.fetch import run_fetch
 
     return run_fetch(args.root, args.metrics, args.dry_run, sys.stdout, sys.stderr)
 
 
 def _init(args) -> int:
-    from site_builder.scaffold import ScaffoldError, init
+    from site_builder.commands.init import ScaffoldError, init
 
     target = args.root / args.dir
     try:

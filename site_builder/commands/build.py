@@ -7,20 +7,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.chinese_search import (
+from site_builder.engine.chinese_search import (
     ENV as JIEBA_DICT_ENV, cache_folders, needs_traditional_words, traditional_dictionary,
 )
-from site_builder.compute import compute
-from site_builder.engine import EngineError, engine_config, replace_site, run_engines, write_config
-from site_builder.history import read_history
-from site_builder.load import load_portal
+from site_builder.compute.rules import compute
+from site_builder.engine.runner import EngineError, engine_config, replace_site, run_engines, write_config
+from site_builder.history.revisions import read_history
+from site_builder.source.load import load_portal
 from site_builder.lock import portal_lock
-from site_builder.messages import has_catalog
+from site_builder.render.messages import has_catalog
 from site_builder.model import Portal
 from site_builder.problems import Problem, sorted_problems
-from site_builder.progress import Progress
-from site_builder.render import render_trees
-from site_builder.validate import validate
+from site_builder.commands.progress import Progress
+from site_builder.render.pages import render_trees
+from site_builder.source.validate import validate
 
 
 @dataclass(frozen=True)

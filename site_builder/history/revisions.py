@@ -21,8 +21,8 @@ from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 
-from site_builder.csvsource import parse_observations
-from site_builder.load import METRICS_DIR, OBJECTIVES_DIR, objective_from_text
+from site_builder.source.csv_reader import parse_observations
+from site_builder.source.load import METRICS_DIR, OBJECTIVES_DIR, objective_from_text
 from site_builder.model import KeyResult, Objective
 from site_builder.text import Text
 

@@ -39,12 +39,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from site_builder.csvsource import parse_observations
-from site_builder.load import METRICS_DIR, load_portal
+from site_builder.source.csv_reader import parse_observations
+from site_builder.source.load import METRICS_DIR, load_portal
 from site_builder.lock import lock_path, portal_lock
 from site_builder.problems import EXCERPT_CHARS, excerpt
-from site_builder.progress import Progress
-from site_builder.schema import LARGEST_NUMBER
+from site_builder.commands.progress import Progress
+from site_builder.source.schema import LARGEST_NUMBER
 from site_builder.model import Feed, Metric
 
 TIMEOUT_SECONDS = 30.0  # per network operation; tests lower it
@@ -153,7 +153,7 @@ def feed_secrets(feed: Feed | None, environ=None) -> tuple[str, ...]:
     if feed.type == "sql" and isinstance(feed.connection_env, str):
         raw = environ.get(feed.connection_env, "")
         if raw.strip():
-            from site_builder import fetch_sql
+            from site_builder.feeds import sql as fetch_sql
             found |= set(fetch_sql.url_secrets(raw))
     return tuple(sorted((s for s in found if s), key=len, reverse=True))
 
@@ -713,7 +713,7 @@ def fetch_metric(root: Path, metric: Metric, dry_run: bool = False) -> Result:
         if existing is not None:  # a broken file fails before any network traffic
             merge(existing, rel, {})
         if feed.type == "sql":
-            from site_builder import fetch_sql  # SQLAlchemy is imported only when needed
+            from site_builder.feeds import sql as fetch_sql
             caught: list[str] = []
             try:
                 with _warnings_into(caught):
@@ -834,7 +834,7 @@ def _run_fetch(root: Path, names: list[str], dry_run: bool, out, err) -> int:
 
     categories: tuple = ()
     if any(m.feed is not None and m.feed.type == "sql" for m in chosen):
-        from site_builder import fetch_sql
+        from site_builder.feeds import sql as fetch_sql
         categories = fetch_sql.warning_categories()
     with _route_warnings(categories), Progress(err) as progress, \
             ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from site_builder import SCHEMA_VERSION
-from site_builder.compute import KeyResultStatus, ObjectiveStatus, Report
+from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Report
 from site_builder.text import Text
 
 # Ratios are printed to 6 decimals: enough for any chart, and free of the

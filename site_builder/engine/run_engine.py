@@ -1,4 +1,4 @@
-"""The site engine's process: ``python -m site_builder.run_engine ENGINE ARGS…``.
+"""The site engine's process: ``python -m site_builder.engine.run_engine ENGINE ARGS…``.
 
 Runs the engine's own command line (``mkdocs build …``) in this process after
 preparing what the engine's plugins cannot be told through mkdocs.yml: the
@@ -10,7 +10,7 @@ from __future__ import annotations
 import runpy
 import sys
 
-from site_builder.chinese_search import configure_jieba
+from site_builder.engine.chinese_search import configure_jieba
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-from site_builder.memo import Recent
+from site_builder.speed import Recent
 
 Point = tuple[date, float]
 

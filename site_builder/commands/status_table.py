@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from site_builder.compute import KeyResultStatus, Report
-from site_builder.formats import format_percent as _percent, format_value
+from site_builder.compute.rules import KeyResultStatus, Report
+from site_builder.render.formats import format_percent as _percent, format_value
 from site_builder.model import Portal
 
 STATUS_LABELS = {

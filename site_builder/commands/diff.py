@@ -23,13 +23,13 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from site_builder.compute import Status, objective_status
-from site_builder.formats import format_number, format_value
-from site_builder.load import METRICS_DIR, OKRS, PORTAL_FILE
+from site_builder.compute.rules import Status, objective_status
+from site_builder.render.formats import format_number, format_value
+from site_builder.source.load import METRICS_DIR, OKRS, PORTAL_FILE
 from site_builder.model import KeyResult, Metric, Objective, Portal, Settings, target_date
-from site_builder.pipeline import Checked, check
+from site_builder.commands.build import Checked, check
 from site_builder.problems import Problem
-from site_builder.table import STATUS_LABELS
+from site_builder.commands.status_table import STATUS_LABELS
 from site_builder.text import Text
 
 MAX_ROWS = 20  # observation changes listed per metric; the rest are counted

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from site_builder.compute import KeyResultStatus, ObjectiveStatus
-from site_builder.history import Change, FieldChange, History
+from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus
+from site_builder.history.revisions import Change, FieldChange, History
 from site_builder.model import Period
-from site_builder.context import Context
+from site_builder.render.context import Context
 
 
 @dataclass(frozen=True)

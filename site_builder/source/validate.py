@@ -12,7 +12,7 @@ from typing import Iterator
 from site_builder import SCHEMA_VERSION
 from site_builder.model import KeyResult, Metric, Objective, Portal, Settings, target_date
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
-from site_builder.schema import KEY_RESULT, KR_TYPE_FIELDS, LARGEST_NUMBER, misspelled
+from site_builder.source.schema import KEY_RESULT, KR_TYPE_FIELDS, LARGEST_NUMBER, misspelled
 from site_builder.text import Text
 
 # Names the site gives pages and folders of its own, by the kind of id that names a page
@@ -264,6 +264,6 @@ def _metric(metric: Metric, settings: Settings | None) -> Iterator[Problem]:
 
 def _shown_url(url: str) -> str:
     """A feed URL as a message may quote it: without a password (user:password@), then cut short."""
-    from site_builder.fetch import redact  # only here: fetch is a large module, and this is rare
+    from site_builder.feeds.fetch import redact  # only here: fetch is a large module, and this is rare
 
     return excerpt(redact(url))

@@ -25,18 +25,19 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from site_builder import urls, views
-from site_builder.api import okrs_json
-from site_builder.compute import ObjectiveStatus, Report, latest_observation, report_memo
-from site_builder.messages import messages
+from site_builder.render import urls
+from site_builder.render import views
+from site_builder.render.api import okrs_json
+from site_builder.compute.rules import ObjectiveStatus, Report, latest_observation, report_memo
+from site_builder.render.messages import messages
 from site_builder.model import Portal
-from site_builder import history_views
-from site_builder.context import Context
-from site_builder.feed import atom_feed
-from site_builder.history import UNAVAILABLE, History
-from site_builder.markup import to_plain
-from site_builder.memo import Recent
-from site_builder.views import Link
+from site_builder.render import history_views
+from site_builder.render.context import Context
+from site_builder.render.atom import atom_feed
+from site_builder.history.revisions import UNAVAILABLE, History
+from site_builder.render.markup import to_plain
+from site_builder.speed import Recent
+from site_builder.render.views import Link
 
 PAGE_SIZE = 24  # objectives per list page: no page grows with the portal
 FEED_DOC = "feed.xml"

@@ -1,0 +1,1 @@
+"""At the side: the okr-portal command and what each subcommand runs (DESIGN.md §6)."""

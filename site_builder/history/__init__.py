@@ -1,0 +1,1 @@
+"""At the side: the revisions of the OKR files, read from git (DESIGN.md §5 "History")."""
