@@ -128,9 +128,9 @@ def _stage_timings(root: Path, repeat: int) -> str:
 def bench_validate(portal: Portal, repeat: int) -> None:
     """Load + validate in process (best of `repeat`), then the CLI once, end to end."""
     try:
-        from site_builder.commands.build import check
+        from site_builder.source.check import check
     except Exception as exc:  # a missing or broken package: report it, no traceback
-        raise Failed(f"validate: cannot import site_builder.commands.build.check ({type(exc).__name__}: {exc})") from None
+        raise Failed(f"validate: cannot import site_builder.source.check.check ({type(exc).__name__}: {exc})") from None
 
     root = portal.root
     elapsed, result = best_of(repeat, lambda: check(Path(root)))

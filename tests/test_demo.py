@@ -13,7 +13,7 @@ AS_OF = "2026-11-24"
 def demo(request):
     from site_builder.render.api import okrs_document
     from site_builder.compute.rules import compute
-    from site_builder.commands.build import check
+    from site_builder.source.check import check
     from datetime import date
 
     checked = check(REPO)

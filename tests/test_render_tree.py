@@ -14,7 +14,7 @@ AS_OF = "2026-11-24"
 @pytest.fixture(scope="module")
 def demo():
     from site_builder.compute.rules import compute
-    from site_builder.commands.build import check
+    from site_builder.source.check import check
 
     checked = check(REPO)
     return compute(checked.portal, date.fromisoformat(AS_OF)), checked.portal
@@ -73,7 +73,7 @@ def test_what_languages_share_is_never_taken_from_an_earlier_report():
     from site_builder.render import pages as render
     from site_builder.render.api import okrs_json
     from site_builder.compute.rules import compute
-    from site_builder.commands.build import check
+    from site_builder.source.check import check
 
     portal = check(REPO).portal
     earlier, later = compute(portal, date(2026, 3, 31)), compute(portal, date(2026, 11, 24))

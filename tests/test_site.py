@@ -409,7 +409,7 @@ def test_parallel_rendering_gives_the_same_files(monkeypatch):
 
     from site_builder.render import pages as render
     from site_builder.compute.rules import compute
-    from site_builder.commands.build import check
+    from site_builder.source.check import check
 
     checked = check(REPO)
     report = compute(checked.portal, date.fromisoformat(AS_OF))

@@ -13,27 +13,13 @@ from site_builder.engine.chinese_search import (
 from site_builder.compute.rules import compute
 from site_builder.engine.runner import EngineError, engine_config, replace_site, run_engines, write_config
 from site_builder.history.revisions import read_history
-from site_builder.source.load import load_portal
 from site_builder.lock import portal_lock
 from site_builder.render.messages import has_catalog
 from site_builder.model import Portal
-from site_builder.problems import Problem, sorted_problems
+from site_builder.problems import Problem
 from site_builder.commands.progress import Progress
 from site_builder.render.pages import render_trees
-from site_builder.source.validate import validate
-
-
-@dataclass(frozen=True)
-class Checked:
-    portal: Portal
-    problems: list[Problem]  # in file order; empty when the portal is valid
-
-
-def check(root: Path) -> Checked:
-    """load -> validate."""
-    loaded = load_portal(Path(root))
-    problems = list(loaded.problems) + validate(loaded.portal)
-    return Checked(loaded.portal, sorted_problems(problems))
+from site_builder.source.check import Checked, check
 
 
 @dataclass(frozen=True)

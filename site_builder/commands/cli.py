@@ -12,7 +12,8 @@ from site_builder import __version__
 from site_builder.render.api import okrs_json
 from site_builder.compute.rules import compute
 from site_builder.engine.runner import ENGINES
-from site_builder.commands.build import BuildFailed, Checked, build, check
+from site_builder.commands.build import BuildFailed, build
+from site_builder.source.check import Checked, check
 from site_builder.problems import format_problem
 from site_builder.commands.progress import Progress
 from site_builder.source.schema import SCHEMAS

@@ -23,11 +23,12 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from site_builder.compute.rules import Status, objective_status
+from site_builder.compute.rules import objective_status
+from site_builder.compute.status import Status
 from site_builder.render.formats import format_number, format_value
 from site_builder.source.load import METRICS_DIR, OKRS, PORTAL_FILE
 from site_builder.model import KeyResult, Metric, Objective, Portal, Settings, target_date
-from site_builder.commands.build import Checked, check
+from site_builder.source.check import Checked, check
 from site_builder.problems import Problem
 from site_builder.commands.status_table import STATUS_LABELS
 from site_builder.text import Text

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from site_builder.compute.rules import KeyResultStatus, Report
 from site_builder.render.formats import format_percent as _percent, format_value
+from site_builder.compute.status import Status
 from site_builder.model import Portal
+from site_builder.render.messages import messages
 
-STATUS_LABELS = {
-    "achieved": "achieved",
-    "on_track": "on track",
-    "at_risk": "at risk",
-    "off_track": "off track",
-    "missed": "missed",
-    "no_data": "no data",
-}
+# The English catalog's words, as a table in a terminal writes them: "on track".
+STATUS_LABELS = {status.value: messages("en")[f"status.{status.value}"].lower() for status in Status}
 
 
 def _latest(result: KeyResultStatus, portal: Portal) -> str:

@@ -9,25 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import Enum
 
+from site_builder.compute.status import Status, worst
 from site_builder.model import KeyResult, Metric, Objective, Observation, Period, Portal, Settings, target_date
 
 
-class Status(str, Enum):
-    ACHIEVED = "achieved"
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"
-    OFF_TRACK = "off_track"
-    MISSED = "missed"
-    NO_DATA = "no_data"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-# Worst first: an objective takes the worst status among its key results.
-SEVERITY = (Status.MISSED, Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA, Status.ON_TRACK, Status.ACHIEVED)
 
 # Progress and expected progress are ratios of floats; a key result exactly on
 # a threshold must not fall to the worse side by a rounding error.
@@ -79,10 +65,6 @@ def objective_status(objective: Objective, portal: Portal, as_of: date) -> Objec
         for kr in objective.key_results
     )
     return ObjectiveStatus(objective, period, worst(r.status for r in results), _weighted_progress(results), results)
-
-
-def worst(statuses) -> Status:
-    return min(statuses, key=SEVERITY.index)
 
 
 def _weighted_progress(results: tuple[KeyResultStatus, ...]) -> float | None:

@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 from site_builder.render import charts
 from site_builder.render import urls
-from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Status
+from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus
+from site_builder.compute.status import DISPLAY_ORDER, Status
 from site_builder.render.formats import format_percent
 from site_builder.model import Metric, Observation, Period, target_date
 from site_builder.render.context import Context
@@ -30,7 +31,6 @@ from site_builder.render import history_views
 KR_TABLE_ROWS = 24
 METRIC_TABLE_ROWS = 120
 
-STATUS_ORDER = (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.MISSED, Status.NO_DATA)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class Count:
 
 
 def status_counts(ctx: Context, objectives: list[ObjectiveStatus]) -> list[Count]:
-    tally = {s: 0 for s in STATUS_ORDER}
+    tally = {s: 0 for s in DISPLAY_ORDER}
     for objective in objectives:
         for kr in objective.key_results:
             tally[kr.status] += 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from site_builder.compute.status import CONFIDENCES as CONFIDENCE_STATUSES
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.text import Text
 from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq
@@ -146,8 +147,7 @@ class Obj(Kind):
 # Every field has a doc: it is the description editors show on hover (okr-portal schema),
 # so it is written for the staff who edit these files, not for programmers.
 
-STATUSES = ("on_track", "at_risk", "off_track", "achieved", "missed", "no_data")
-CONFIDENCES = ("on_track", "at_risk", "off_track")
+CONFIDENCES = tuple(s.value for s in CONFIDENCE_STATUSES)
 KR_TYPES = ("metric", "milestone", "maintain")
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
 
