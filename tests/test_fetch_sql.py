@@ -184,7 +184,7 @@ def test_postgresql_column_types(pg, portal, cli, monkeypatch):
     run = cli(root, "fetch")
     assert run.code == 0, run
     got = {name: (root / f"okrs/metrics/{name}.csv").read_text().splitlines()[1] for name in queries}
-    # A bigint beyond schema.LARGEST_NUMBER (1e15) is refused: test_a_value_too_large_for_a_chart_is_a_failed_feed
+    # A bigint beyond values.LARGEST_NUMBER (1e15) is refused: test_a_value_too_large_for_a_chart_is_a_failed_feed
     assert got == {"a-date-int": "2026-01-05,7", "b-ts-bigint": "2026-01-05,999999999999999",
                    "c-tstz-real": "2026-01-05,0.5", "d-text-double": "2026-01-05,1e-07",
                    "e-numeric": "2026-01-05,123456789.125", "f-text-number": "2026-01-05,-4.5"}

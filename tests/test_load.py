@@ -16,7 +16,7 @@ import pytest
 
 from site_builder.source import csv_reader as csvsource
 from site_builder.source import load
-from site_builder.source.schema import LARGEST_NUMBER
+from site_builder.source.values import LARGEST_NUMBER
 
 DEMO = Path(__file__).resolve().parents[1] / "okrs"
 

@@ -16,7 +16,8 @@ import pytest
 
 from site_builder.commands.build import WORK_DIR
 from site_builder.problems import excerpt
-from site_builder.source.schema import LARGEST_NUMBER, SCHEMAS, json_schema
+from site_builder.source.schema import SCHEMAS, json_schema
+from site_builder.source.values import LARGEST_NUMBER
 
 A = "okrs/objectives/a.yml"
 CSV = "okrs/metrics/wait.csv"

@@ -44,7 +44,7 @@ from site_builder.source.load import METRICS_DIR, load_portal
 from site_builder.lock import lock_path, portal_lock
 from site_builder.problems import EXCERPT_CHARS, excerpt
 from site_builder.commands.progress import Progress
-from site_builder.source.schema import LARGEST_NUMBER
+from site_builder.source.values import LARGEST_NUMBER
 from site_builder.model import Feed, Metric
 
 TIMEOUT_SECONDS = 30.0  # per network operation; tests lower it

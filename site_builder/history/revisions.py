@@ -17,103 +17,20 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 
 from site_builder.source.csv_reader import parse_observations
 from site_builder.source.load import METRICS_DIR, OBJECTIVES_DIR, objective_from_text
-from site_builder.model import KeyResult, Objective
+from site_builder.model import (
+    UNAVAILABLE, Change, FieldChange, History, KeyResult, Objective, RevisedValue, Revision,
+)
 from site_builder.text import Text
 
 _PR = re.compile(r"Merge pull request #(\d+)|\(#(\d+)\)")
 _RECORD, _UNIT = "\x1e", "\x1f"
 
 
-@dataclass(frozen=True)
-class Revision:
-    """A commit on the main line."""
-
-    sha: str
-    short: str
-    date: date
-    subject: str
-    pull_request: int | None
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str  # title, owner, period, baseline, target, target date, threshold, due, type, commitment, weight, metric
-    old: object
-    new: object
-
-
-@dataclass(frozen=True)
-class Change:
-    revision: Revision
-    objective_id: str
-    key_result_id: str | None  # None: the objective itself
-    kind: str  # added | removed | changed | moved
-    path: str
-    old_path: str | None = None  # moved: where it was
-    fields: tuple[FieldChange, ...] = ()
-
-    @property
-    def is_target_change(self) -> bool:
-        return self.kind == "changed" and any(f.field in ("target", "target date") for f in self.fields)
-
-
-@dataclass(frozen=True)
-class RevisedValue:
-    """A published observation whose value a later commit changed."""
-
-    metric_id: str
-    date: date
-    old: float | None
-    new: float | None
-    revision: Revision
-
-
-@dataclass(frozen=True)
-class History:
-    available: bool
-    reason: str = ""  # why history is unavailable
-    changes: tuple[Change, ...] = ()  # oldest first
-    revised: tuple[RevisedValue, ...] = ()  # oldest first
-    warnings: tuple[str, ...] = ()  # revisions skipped because they did not parse
-
-    # Every page asks for its own slice; index once rather than scan per question.
-    @cached_property
-    def _by_objective(self) -> dict[str, list[Change]]:
-        return _group(self.changes, lambda c: c.objective_id)
-
-    @cached_property
-    def _by_key_result(self) -> dict[tuple[str, str | None], list[Change]]:
-        return _group(self.changes, lambda c: (c.objective_id, c.key_result_id))
-
-    @cached_property
-    def _by_metric(self) -> dict[str, list[RevisedValue]]:
-        return _group(self.revised, lambda r: r.metric_id)
-
-    def for_objective(self, objective_id: str) -> list[Change]:
-        return list(self._by_objective.get(objective_id, ()))
-
-    def for_key_result(self, objective_id: str, key_result_id: str) -> list[Change]:
-        return list(self._by_key_result.get((objective_id, key_result_id), ()))
-
-    def for_metric(self, metric_id: str) -> list[RevisedValue]:
-        return list(self._by_metric.get(metric_id, ()))
-
-
-def _group(items, key) -> dict:
-    """Items by key, each list in the items' order (oldest first)."""
-    groups: dict = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    return groups
-
-
-UNAVAILABLE = History(False, "this portal is not in a git repository")
 
 
 # --- reading git ------------------------------------------------------------------

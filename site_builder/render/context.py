@@ -10,7 +10,7 @@ from markupsafe import Markup
 from site_builder.render.charts import ChartLabels
 from site_builder.compute.rules import Report
 from site_builder.render.formats import format_date, format_month, format_number, format_value
-from site_builder.history.revisions import UNAVAILABLE, History
+from site_builder.model import UNAVAILABLE, History
 from site_builder.render.markup import to_html, to_inline_html, to_plain
 from site_builder.model import Metric, Portal
 from site_builder.text import Text

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus
-from site_builder.history.revisions import Change, FieldChange, History
+from site_builder.model import Change, FieldChange, History
 from site_builder.model import Period
 from site_builder.render.context import Context
 

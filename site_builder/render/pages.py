@@ -34,7 +34,7 @@ from site_builder.model import Portal
 from site_builder.render import history_views
 from site_builder.render.context import Context
 from site_builder.render.atom import atom_feed
-from site_builder.history.revisions import UNAVAILABLE, History
+from site_builder.model import UNAVAILABLE, History
 from site_builder.render.markup import to_plain
 from site_builder.speed import Recent
 from site_builder.render.views import Link

@@ -13,7 +13,7 @@ from operator import lt, ne
 
 from site_builder.model import Observation
 from site_builder.problems import Loc, Problem, excerpt
-from site_builder.source.schema import LARGEST_NUMBER
+from site_builder.source.values import LARGEST_NUMBER
 
 REQUIRED_COLUMNS = ("date", "value")
 ALLOWED_COLUMNS = ("date", "value", "note")

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from site_builder.compute.status import CONFIDENCES as CONFIDENCE_STATUSES
+from site_builder.source.values import LARGEST_NUMBER
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.text import Text
 from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq
@@ -24,9 +25,6 @@ from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-# The largest magnitude a value may have, in YAML and in CSVs: a chart must be able
-# to subtract and scale any two values, and float keeps every whole number up to here.
-LARGEST_NUMBER = 1e15
 _ID = re.compile(ID_PATTERN)
 _LANG = re.compile(LANG_PATTERN)
 _DATE = re.compile(DATE_PATTERN, re.ASCII)

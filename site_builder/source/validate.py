@@ -12,7 +12,8 @@ from typing import Iterator
 from site_builder import SCHEMA_VERSION
 from site_builder.model import KeyResult, Metric, Objective, Portal, Settings, target_date
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
-from site_builder.source.schema import KEY_RESULT, KR_TYPE_FIELDS, LARGEST_NUMBER, misspelled
+from site_builder.source.schema import KEY_RESULT, KR_TYPE_FIELDS, misspelled
+from site_builder.source.values import LARGEST_NUMBER
 from site_builder.text import Text
 
 # Names the site gives pages and folders of its own, by the kind of id that names a page
