@@ -232,7 +232,7 @@ def bench_fetch(portal: Portal, repeat: int) -> None:
     import sqlite3
     import threading
 
-    from site_builder.feeds.fetch import run_fetch
+    from site_builder.feeds.run import run_fetch
 
     metrics, rows, new_days = 500, 500, 7
     root = portal.workdir / "fetch"

@@ -109,10 +109,6 @@ class KeyResult:
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
     present: frozenset[str] = frozenset()  # keys written in the file, valid or not
 
-    @property
-    def latest_update(self) -> Update | None:
-        return self.updates[-1] if self.updates else None
-
 
 @dataclass(frozen=True)
 class Objective:

@@ -48,7 +48,3 @@ class Text:
         if fallback is not None:
             return fallback
         return self.translations[0][1], self.translations[0][0]
-
-    def is_translated(self, lang: str) -> bool:
-        """Whether the text exists in ``lang`` itself rather than by fallback."""
-        return self.plain_text is not None or lang in self.languages

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures import PORTAL_YML
 from site_builder.commands.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -20,15 +21,7 @@ def pytest_configure(config):
     # goes into a folder of this run's own, not the user's cache: made once per run.
     os.environ.setdefault("OKR_PORTAL_CACHE", tempfile.mkdtemp(prefix="okr-portal-cache-"))
 
-MINIMAL_PORTAL_YML = """\
-schema: 1
-title: Test portal
-organization: Test organization
-languages: [en, zh-TW]
-periods:
-  - {id: cy2025, title: Calendar year 2025, start: 2025-01-01, end: 2025-12-31}
-  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
-"""
+MINIMAL_PORTAL_YML = PORTAL_YML  # the name the older tests import it by
 
 
 def write_portal(root: Path, files: dict[str, str | bytes], portal_yml: str | None = MINIMAL_PORTAL_YML) -> Path:

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 from markupsafe import Markup
 
-from site_builder.render import charts
+from site_builder.render.charts import canvas as chart_canvas
+from site_builder.render.charts import kinds as charts
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -528,10 +529,10 @@ def test_a_series_drawn_again_for_another_language_is_drawn_as_new():
 def test_a_label_keeps_off_a_drawn_line(line):
     """A label takes the first place that crosses no line: a long series (its cells found
     where the label looks) or a straight line (an expected path)."""
-    canvas = charts._Canvas("series", "c", "T", "D", charts.HEIGHT)
+    canvas = chart_canvas.Canvas("series", "c", "T", "D", chart_canvas.HEIGHT)
     if line == "long":  # a flat line at y = 100 px, a point every pixel
         xs = list(range(0, 6000, 10))
-        canvas.avoid_track(charts._Track(xs, [1000] * len(xs)))
+        canvas.avoid_track(chart_canvas.Track(xs, [1000] * len(xs)))
     elif line == "straight":
         canvas.avoid([(0.0, 100.0), (600.0, 100.0)])
     canvas.label("Latest 42", [(300.0, 104.0, "start"), (300.0, 150.0, "start")], (0.0, 0.0, 640.0, 300.0))

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL_PORTAL_YML
-from site_builder.commands.diff import compare, load_revision, md, render_markdown
+from site_builder.commands.diff.compare import compare
+from site_builder.commands.diff.read import load_revision
+from site_builder.commands.diff.report import md, render_markdown
 
 AS_OF = ("--as-of", "2026-11-24")
 

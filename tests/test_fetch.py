@@ -9,7 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from site_builder.feeds import fetch
+from site_builder import redaction
+from site_builder.feeds import http as feed_http
+from site_builder.feeds import merge, retry
+from site_builder.feeds import run as feed_run
 
 TOKEN = "tok-9f8e7d6c5b4a-secret"
 
@@ -61,8 +64,8 @@ def server():
 @pytest.fixture(autouse=True)
 def _routes(monkeypatch):
     ROUTES.clear()
-    monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 5.0)
-    monkeypatch.setattr(fetch, "BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(retry, "TIMEOUT_SECONDS", 5.0)
+    monkeypatch.setattr(retry, "BACKOFF_SECONDS", 0.01)
     yield
     ROUTES.clear()
 
@@ -225,8 +228,8 @@ FAILURES = [
 @pytest.mark.parametrize("name,kind,answer,reason", FAILURES, ids=[f[0] for f in FAILURES])
 def test_a_failing_feed_leaves_its_csv_alone_and_the_others_run(portal, cli, server, monkeypatch,
                                                                 name, kind, answer, reason):
-    monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 0.3)
-    monkeypatch.setattr(fetch, "MAX_ANSWER_BYTES", 1000)
+    monkeypatch.setattr(retry, "TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(feed_http, "MAX_ANSWER_BYTES", 1000)
     status, body = answer
     route(f"/{name}", body, status=status)
     before = b"date,value,note\n2026-01-05,3,kept\n"
@@ -244,7 +247,7 @@ def test_a_failing_feed_leaves_its_csv_alone_and_the_others_run(portal, cli, ser
 
 
 def test_an_oversized_answer_without_content_length(portal, cli, server, monkeypatch):
-    monkeypatch.setattr(fetch, "MAX_ANSWER_BYTES", 100)
+    monkeypatch.setattr(feed_http, "MAX_ANSWER_BYTES", 100)
     route("/stream.csv", "date,value\n" + "2026-01-05,1\n" * 50, kind="no-length")
     files = metric_files("big", {"type": "csv", "url": "big.csv"})  # a local file: the same limit
     files["big.csv"] = "date,value\n" + "2026-01-05,1\n" * 50
@@ -346,8 +349,8 @@ def test_passwords_in_urls_are_redacted(portal, cli, server):
 
 
 def test_redact():
-    assert fetch.redact("see https://u:p%40ss@host/x and ftp://a@b") == "see https://***@host/x and ftp://***@b"
-    assert fetch.redact("token abc in text", ("abc",)) == "token *** in text"
+    assert redaction.redact("see https://u:p%40ss@host/x and ftp://a@b") == "see https://***@host/x and ftp://***@b"
+    assert redaction.redact("token abc in text", ("abc",)) == "token *** in text"
 
 
 # --- choosing metrics -----------------------------------------------------------------
@@ -378,7 +381,7 @@ def test_no_portal(cli, tmp_path):
 
 
 def test_canonical_values():
-    assert [fetch.canonical(v) for v in (30.0, 29.5, -0.0, 1e16, 0.1 + 0.2, 1234567.0)] == \
+    assert [merge.canonical(v) for v in (30.0, 29.5, -0.0, 1e16, 0.1 + 0.2, 1234567.0)] == \
         ["30", "29.5", "0", "1e+16", "0.30000000000000004", "1234567"]
 
 
@@ -411,8 +414,8 @@ def test_a_failing_source_is_tried_a_bounded_number_of_times(portal, cli, server
     root = portal(metric_files("down", {"type": "csv", "url": f"{server}/down.csv"}, "date,value\n2026-01-01,1\n"))
     run = cli(root, "fetch")
     assert run.code == 1
-    assert len(calls) == 1 + fetch.RETRIES
-    assert run.out.startswith("metric down: HTTP 500") and f"(tried {1 + fetch.RETRIES} times)" in run.out
+    assert len(calls) == 1 + retry.RETRIES
+    assert run.out.startswith("metric down: HTTP 500") and f"(tried {1 + retry.RETRIES} times)" in run.out
     assert (root / "okrs/metrics/down.csv").read_bytes() == b"date,value\n2026-01-01,1\n"
 
 
@@ -451,5 +454,5 @@ def test_feeds_are_fetched_concurrently_and_reported_in_metric_order(portal, cli
     root = portal(files)
     run = cli(root, "fetch")
     assert run.code == 0, run
-    assert 1 < state["most"] <= fetch.CONCURRENCY  # several at once, never more than the limit
+    assert 1 < state["most"] <= feed_run.CONCURRENCY  # several at once, never more than the limit
     assert run.out.splitlines() == [f"metric m{n:02d}: 2 added" for n in range(12)]

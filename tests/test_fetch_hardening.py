@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.feeds import fetch
+from site_builder import redaction
+from site_builder.feeds import merge, retry
 from test_fetch import TOKEN, _routes, metric_files, route, server  # noqa: F401 (_routes, server: fixtures)
 
 BEFORE = b"date,value,note\n2026-01-05,3,kept\n"
@@ -143,10 +144,10 @@ def test_a_body_shorter_than_its_content_length_is_a_failed_feed(portal, cli, ra
     assert run.code == 1, run
     line = assert_one_clean_line(run, "cut")
     assert line == (f"metric cut: the answer from {srv.url('/cut')} ended after {len(sent)} of {len(body)} bytes: "
-                    f"the connection was cut; nothing was written (tried {1 + fetch.RETRIES} times)")
+                    f"the connection was cut; nothing was written (tried {1 + retry.RETRIES} times)")
     assert "metric good: 1 added" in run.out
     assert (root / "okrs/metrics/cut.csv").read_bytes() == BEFORE
-    assert len(srv.requests) == 1 + fetch.RETRIES  # cut like a dropped connection: tried again
+    assert len(srv.requests) == 1 + retry.RETRIES  # cut like a dropped connection: tried again
 
 
 @pytest.mark.parametrize("kind,body", [("csv", WHOLE_CSV), ("json", WHOLE_JSON)])
@@ -184,7 +185,7 @@ def test_a_cut_answer_is_tried_again_and_a_whole_one_is_used(portal, cli, raw):
 
 
 def test_an_answer_that_stops_midway_times_out_without_retrying(portal, cli, raw, monkeypatch):
-    monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(retry, "TIMEOUT_SECONDS", 0.3)
     hold = threading.Event()
     srv = raw(lambda path, headers: (http_answer(WHOLE_CSV[:20], length=len(WHOLE_CSV)), hold))
     root = portal(metric_files("stuck", {"type": "csv", "url": srv.url("/s")}, BEFORE.decode()))
@@ -320,8 +321,8 @@ def test_redact_knows_the_spellings_a_server_sends_back():
             "k3y%2fwith space%2Bé",  # in part
             base64.b64encode(secret.encode()).decode(), base64.urlsafe_b64encode(secret.encode()).decode().rstrip("=")]
     for text in said:
-        assert fetch.redact(f"<{text}>", (secret,)) == "<***>", text
-    assert fetch.redact("see https://u:p%40ss@host/x", ("p@ss",)) == "see https://***@host/x"
+        assert redaction.redact(f"<{text}>", (secret,)) == "<***>", text
+    assert redaction.redact("see https://u:p%40ss@host/x", ("p@ss",)) == "see https://***@host/x"
 
 
 def test_the_secrets_of_a_feed_are_known_before_anything_is_fetched():
@@ -334,19 +335,19 @@ def test_the_secrets_of_a_feed_are_known_before_anything_is_fetched():
 
     env = {"TOKEN": "Bearer tok-123456", "SHORT": "Bearer ab",
            "BASIC": "Basic " + base64.b64encode(b"reader:pa55w0rd").decode()}
-    found = fetch.feed_secrets(feed(headers_env={"A": "TOKEN", "B": "SHORT", "C": "BASIC", "D": "UNSET"}), env)
+    found = redaction.feed_secrets(feed(headers_env={"A": "TOKEN", "B": "SHORT", "C": "BASIC", "D": "UNSET"}), env)
     assert set(found) == {"Bearer tok-123456", "tok-123456", "Bearer ab", env["BASIC"], env["BASIC"][6:],
                           "reader:pa55w0rd", "pa55w0rd"}  # "ab" alone would garble every message
-    found = fetch.feed_secrets(feed(url="https://reader:p%40ss@host/x.csv"), env)
+    found = redaction.feed_secrets(feed(url="https://reader:p%40ss@host/x.csv"), env)
     assert set(found) == {"p%40ss", "p@ss", "reader:p@ss"}
-    assert fetch.feed_secrets(None) == () and fetch.feed_secrets(feed(url="data/x.csv")) == ()
+    assert redaction.feed_secrets(None) == () and redaction.feed_secrets(feed(url="data/x.csv")) == ()
 
 
 def test_quoted_cuts_after_redacting_and_escapes():
     secret = "tok-123456789"
-    assert fetch.quoted("x" * 35 + secret, (secret,)) == "x" * 35 + "***"
-    assert fetch.quoted("\x1b[2J" + "y" * 100, ()) == "\\x1b[2J" + "y" * 36 + "…"  # 40 characters, then escaped
-    assert fetch.quoted("z" * 10_000 + secret * 3, (secret,), 10) == "z" * 10 + "…"
+    assert redaction.quoted("x" * 35 + secret, (secret,)) == "x" * 35 + "***"
+    assert redaction.quoted("\x1b[2J" + "y" * 100, ()) == "\\x1b[2J" + "y" * 36 + "…"  # 40 characters, then escaped
+    assert redaction.quoted("z" * 10_000 + secret * 3, (secret,), 10) == "z" * 10 + "…"
 
 
 # --- 3. what a killed fetch leaves is removed by the next one ----------------------------
@@ -379,7 +380,7 @@ def test_a_killed_fetch_leaves_a_temporary_file_that_the_next_fetch_removes(port
     left = [p for p in metrics.iterdir() if p.name.startswith(".k.csv.") and p.name.endswith(".tmp")]
     assert len(left) == 1 and left[0].read_bytes() == b"date,value,note\n2026-01-05,9,kept\n"
     assert (metrics / "k.csv").read_bytes() == BEFORE
-    _age(left[0], 2 * fetch.STALE_TEMP_SECONDS)
+    _age(left[0], 2 * merge.STALE_TEMP_SECONDS)
 
     # What is not a stale temporary of fetch's own is kept.
     keep = {metrics / ".k.csv.tmp": "old", metrics / "k.csv.abcd1234.tmp": "old",
@@ -390,12 +391,12 @@ def test_a_killed_fetch_leaves_a_temporary_file_that_the_next_fetch_removes(port
         path.parent.mkdir(exist_ok=True)
         path.write_text("someone else's")
         if age == "old":
-            _age(path, 2 * fetch.STALE_TEMP_SECONDS)
+            _age(path, 2 * merge.STALE_TEMP_SECONDS)
     folder = metrics / ".dir.csv.abcd1234.tmp"
     folder.mkdir()
-    _age(folder, 2 * fetch.STALE_TEMP_SECONDS)
+    _age(folder, 2 * merge.STALE_TEMP_SECONDS)
     (metrics / ".link.csv.abcd1234.tmp").symlink_to(metrics / "k.csv")
-    _age(metrics / ".link.csv.abcd1234.tmp", 2 * fetch.STALE_TEMP_SECONDS)
+    _age(metrics / ".link.csv.abcd1234.tmp", 2 * merge.STALE_TEMP_SECONDS)
 
     dry = cli(root, "fetch", "--dry-run")
     assert dry.code == 0 and left[0].exists()  # a dry run writes (and removes) nothing
@@ -462,7 +463,7 @@ def test_stale_temporaries_are_removed_only_under_the_fetch_lock(portal, server)
     root = portal(metric_files("k", {"type": "csv", "url": f"{server}/k.csv"}, BEFORE.decode()))
     stale = root / "okrs/metrics/.k.csv.abcd1234.tmp"
     stale.write_bytes(b"date,value\n")
-    _age(stale, 2 * fetch.STALE_TEMP_SECONDS)
+    _age(stale, 2 * merge.STALE_TEMP_SECONDS)
     holder = subprocess.Popen([sys.executable, "-c", HOLD_FETCH_LOCK, str(root)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from pgserver import PgServer, Unavailable
-from site_builder.feeds import fetch
+from site_builder.feeds import retry
 from site_builder.feeds import sql as fetch_sql
+from site_builder.feeds.errors import FeedError
 
 PASSWORD = "Pl4nted:s3cret@pw/9"  # needs quoting in a URL: both spellings must stay hidden
 WRONG_PASSWORD = "Wr0ng-pa55w0rd-zq7"
@@ -56,8 +57,8 @@ def pg():
 
 @pytest.fixture(autouse=True)
 def _quick(monkeypatch):
-    monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 5.0)
-    monkeypatch.setattr(fetch, "BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(retry, "TIMEOUT_SECONDS", 5.0)
+    monkeypatch.setattr(retry, "BACKOFF_SECONDS", 0.01)
     monkeypatch.delenv(ENV, raising=False)
 
 
@@ -302,7 +303,7 @@ FAULTS = [
 @pytest.mark.parametrize("name,backend,query,url,fields,reason", FAULTS, ids=[f[0] for f in FAULTS])
 def test_a_failing_sql_feed_leaves_its_csv_alone_and_the_others_run(request, portal, cli, monkeypatch, tmp_path,
                                                                     name, backend, query, url, fields, reason):
-    monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(retry, "TIMEOUT_SECONDS", 0.5)
     if backend == "pg":
         pg = request.getfixturevalue("pg")
         good_url = reader_url(pg)
@@ -340,7 +341,7 @@ def _count(pg, table: str) -> int:
 
 def test_a_server_that_never_answers_times_out(portal, cli, monkeypatch):
     """The connect timeout: a port that accepts connections and says nothing."""
-    monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(retry, "TIMEOUT_SECONDS", 1.0)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -387,7 +388,7 @@ def test_errors_never_hold_the_url_or_its_password():
         f"{PASSWORD}",
     ]
     for url in urls:
-        with pytest.raises(fetch.FeedError) as caught:
+        with pytest.raises(FeedError) as caught:
             fetch_sql.read_rows(feed, {"U": url})
         message = str(caught.value)
         assert all(s not in message for s in SPELLINGS), message

@@ -1,4 +1,4 @@
-"""render_tree: the docs tree written as rendered (by the workers that render it)."""
+"""render_trees: the docs tree written as rendered (by the workers that render it)."""
 
 from __future__ import annotations
 
@@ -28,70 +28,80 @@ def as_bytes(files):
     return {rel: c.encode("utf-8") if isinstance(c, str) else c for rel, c in files.items()}
 
 
+def rendered(report, portal, folder, lang=None):
+    """The files of one language's docs tree, rendered on their own in this process, by path."""
+    from site_builder.render import pages as render
+
+    lang = lang or report.settings.default_language
+    render.render_trees(report, portal, {lang: folder}, workers=1)
+    return dict(sorted(read_tree(folder).items()))
+
+
 @pytest.mark.parametrize("workers", [1, 2])
-def test_render_tree_writes_what_render_site_renders(demo, tmp_path, monkeypatch, workers):
+def test_render_trees_writes_what_it_renders_alone(demo, tmp_path, monkeypatch, workers):
     from site_builder.render import pages as render
 
     report, portal = demo
-    files = render.render_site(report, portal, workers=1)
+    files = rendered(report, portal, tmp_path / "alone")
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)  # the demo is small: force the workers
     docs = tmp_path / "docs"
-    tree = render.render_tree(report, portal, docs, workers=workers)
+    lang = report.settings.default_language
+    tree = render.render_trees(report, portal, {lang: docs}, workers=workers)[lang]
     assert tree.files == list(files)
     assert tree.changed == sorted(files)
     assert read_tree(docs) == as_bytes(files)
 
-    # As write_tree: a second run changes nothing; stale files and empty folders go.
-    assert render.render_tree(report, portal, docs, workers=workers).changed == []
+    # A second run changes nothing; stale files and empty folders go.
+    assert render.render_trees(report, portal, {lang: docs}, workers=workers)[lang].changed == []
     (docs / "stale.md").write_text("old page")
     (docs / "gone" / "deeper").mkdir(parents=True)
     first = next(rel for rel in files if rel.endswith(".md"))
     (docs / first).write_text("edited by hand")
-    assert render.render_tree(report, portal, docs, workers=workers).changed == [first, "stale.md"]
+    assert render.render_trees(report, portal, {lang: docs}, workers=workers)[lang].changed == [first, "stale.md"]
     assert read_tree(docs) == as_bytes(files) and not (docs / "gone").exists()
 
 
-def test_write_tree_keeps_its_behaviour(demo, tmp_path):
-    from site_builder.render import pages as render
+def test_writing_a_tree_keeps_its_behaviour(demo, tmp_path):
+    from site_builder.render import write
 
     report, portal = demo
-    files = render.render_site(report, portal, workers=1)
+    files = rendered(report, portal, tmp_path / "alone")
     docs = tmp_path / "docs"
-    assert render.write_tree(files, docs) == list(files)
+    docs.mkdir()
+    assert write.write_files(files, docs) + write.sweep(docs, files) == list(files)
     (docs / "a" / "b").mkdir(parents=True)
     (docs / "a" / "old.md").write_text("x")
-    assert render.write_tree(files, docs) == ["a/old.md"]
+    assert write.write_files(files, docs) + write.sweep(docs, files) == ["a/old.md"]
     assert read_tree(docs) == as_bytes(files) and not (docs / "a").exists()
 
 
-def test_what_languages_share_is_never_taken_from_an_earlier_report():
+def test_what_languages_share_is_never_taken_from_an_earlier_report(tmp_path):
     """The API and the feed's transitions are made once per report for all languages;
     a preview server renders report after report in one process."""
     from datetime import date
 
     from conftest import REPO
-    from site_builder.render import pages as render
     from site_builder.render.api import okrs_json
     from site_builder.compute.rules import compute
     from site_builder.source.check import check
 
     portal = check(REPO).portal
     earlier, later = compute(portal, date(2026, 3, 31)), compute(portal, date(2026, 11, 24))
-    first = render.render_site(earlier, portal, workers=1)
-    second = render.render_site(later, portal, workers=1)
-    assert first["api/okrs.json"] == okrs_json(earlier) != second["api/okrs.json"] == okrs_json(later)
+    first = rendered(earlier, portal, tmp_path / "first")
+    second = rendered(later, portal, tmp_path / "second")
+    assert first["api/okrs.json"] == okrs_json(earlier).encode() != second["api/okrs.json"] == okrs_json(later).encode()
     assert first["feed.xml"] != second["feed.xml"]
-    assert render.render_site(earlier, portal, "zh-TW", workers=1)["api/okrs.json"] == first["api/okrs.json"]
+    assert rendered(earlier, portal, tmp_path / "zh", "zh-TW")["api/okrs.json"] == first["api/okrs.json"]
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_render_trees_gives_each_language_what_render_site_renders_alone(demo, tmp_path, monkeypatch, workers):
+def test_render_trees_gives_each_language_what_it_renders_alone(demo, tmp_path, monkeypatch, workers):
     """Rendered together, each page in every language in turn, sharing chart lines and
     CSVs: each language's tree is the one it gets when rendered on its own."""
     from site_builder.render import pages as render
 
     report, portal = demo
-    alone = {lang: render.render_site(report, portal, lang, workers=1) for lang in ("en", "zh-TW")}
+    alone = {lang: rendered(report, portal, tmp_path / "alone" / lang, lang) for lang in ("en", "zh-TW")}
     assert alone["en"]["index.md"] != alone["zh-TW"]["index.md"]
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)
     folders = {"en": tmp_path / "en", "zh-TW": tmp_path / "zh"}
@@ -102,7 +112,7 @@ def test_render_trees_gives_each_language_what_render_site_renders_alone(demo, t
 
 
 def test_rendering_pages_leaves_no_garbage_cycles(demo):
-    """Pages are rendered with the automatic garbage collector off (render._collector_off):
+    """Pages are rendered with the automatic garbage collector off (speed.collector_off):
     what rendering drops must be freed by reference counting, or by the collection of the
     youngest generation after each page. Every objective and metric page of the demo, in
     both languages, with its git history so that the history views are rendered too."""

@@ -404,18 +404,23 @@ def test_long_series_table_is_capped_and_the_csv_holds_every_row(portal, cli):
     assert "Feb 15, 2026" in metric and "Feb 15, 2026" not in index  # tables stay out of the search index
 
 
-def test_parallel_rendering_gives_the_same_files(monkeypatch):
+def test_parallel_rendering_gives_the_same_files(monkeypatch, tmp_path):
     from datetime import date
 
     from site_builder.render import pages as render
     from site_builder.compute.rules import compute
     from site_builder.source.check import check
 
+    def tree(folder):
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
     checked = check(REPO)
     report = compute(checked.portal, date.fromisoformat(AS_OF))
-    serial = render.render_site(report, checked.portal, workers=1)
+    lang = report.settings.default_language
+    render.render_trees(report, checked.portal, {lang: tmp_path / "serial"}, workers=1)
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)  # the demo is small: force the workers
-    assert render.render_site(report, checked.portal, workers=2) == serial
+    render.render_trees(report, checked.portal, {lang: tmp_path / "parallel"}, workers=2)
+    assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
 
 
 def test_download_csv_round_trips_notes_with_commas_quotes_and_line_breaks(portal, cli):

@@ -1,20 +1,11 @@
 import json
 
+from fixtures import SHORTER_WAITS
+
 
 def test_minimal_portal_validates_and_reports_status(portal, cli):
     root = portal({
-        "okrs/objectives/a.yml": """\
-            id: a
-            period: cy2026
-            title: Shorter waits
-            owner: Access team
-            key_results:
-              - id: wait
-                title: New-patient wait
-                metric: wait
-                baseline: {date: 2026-01-01, value: 30}
-                target: {value: 20}
-            """,
+        "okrs/objectives/a.yml": SHORTER_WAITS,
         "okrs/metrics/wait.csv": "date,value\n2026-01-01,30\n2026-07-02,25\n",
     })
     run = cli(root, "validate")

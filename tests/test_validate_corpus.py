@@ -19,7 +19,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from site_builder.source.schema import SCHEMAS, json_schema, schema_text
+from site_builder.source.json_schema import SCHEMAS, json_schema, schema_text
 
 REPO = Path(__file__).resolve().parent.parent
 A = "okrs/objectives/a.yml"
@@ -582,8 +582,8 @@ def test_schema_command_prints_a_draft7_schema(name, cli, tmp_path):
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_shipped_schema_files_are_up_to_date(name):
     shipped = (REPO / "site_builder" / "schemas" / f"{name}.schema.json").read_text("utf-8")
-    assert json.loads(shipped) == json_schema(name), "regenerate them: python -m site_builder.source.schema"
-    assert shipped == schema_text(name), "regenerate them: python -m site_builder.source.schema"
+    assert json.loads(shipped) == json_schema(name), "regenerate them: python -m site_builder.source.json_schema"
+    assert shipped == schema_text(name), "regenerate them: python -m site_builder.source.json_schema"
 
 
 def test_loader_keeps_dates_as_strings():

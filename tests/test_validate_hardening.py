@@ -16,7 +16,7 @@ import pytest
 
 from site_builder.commands.build import WORK_DIR
 from site_builder.problems import excerpt
-from site_builder.source.schema import SCHEMAS, json_schema
+from site_builder.source.json_schema import SCHEMAS, json_schema
 from site_builder.source.values import LARGEST_NUMBER
 
 A = "okrs/objectives/a.yml"

@@ -16,8 +16,9 @@ from site_builder.commands.build import BuildFailed, build
 from site_builder.source.check import Checked, check
 from site_builder.problems import format_problem
 from site_builder.commands.progress import Progress
-from site_builder.source.schema import SCHEMAS
+from site_builder.source.json_schema import SCHEMAS
 from site_builder.commands.status_table import status_table
+from site_builder.commands.wording import count
 
 
 def _as_of(value: str) -> date:
@@ -124,7 +125,7 @@ def _report_problems(checked: Checked, style: str, out) -> None:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'s' * (n != 1)}"
+    return count(n, noun, thousands=True)
 
 
 def _validate(args) -> int:
@@ -186,7 +187,7 @@ def _serve(args) -> int:
 
 
 def _diff(args) -> int:
-    from site_builder.commands.diff import DiffError, diff_report
+    from site_builder.commands.diff.command import DiffError, diff_report
 
     try:
         report = diff_report(args.root, args.a, args.b, args.as_of or date.today())
@@ -198,7 +199,7 @@ def _diff(args) -> int:
 
 
 def _fetch(args) -> int:
-    from site_builder.feeds.fetch import run_fetch
+    from site_builder.feeds.run import run_fetch
 
     return run_fetch(args.root, args.metrics, args.dry_run, sys.stdout, sys.stderr)
 

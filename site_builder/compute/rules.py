@@ -148,15 +148,3 @@ def _all_or_nothing(kr: KeyResult, status: Status, current: Observation | None) 
 
 def _clamp(value: float) -> float:
     return min(1.0, max(0.0, value))
-
-
-def report_memo(report: Report) -> dict:
-    """A cache for what every language's pages derive alike from ``report`` (the feed's
-    status transitions, the API document): emptied when another report comes along,
-    so a long-running preview never serves results of an earlier build."""
-    if _memo[0] is not report:
-        _memo[:] = [report, {}]
-    return _memo[1]
-
-
-_memo: list = [None, {}]

@@ -4,21 +4,25 @@ A sql feed names an environment variable holding a SQLAlchemy URL
 (``connection_env``) and a ``query``. The query runs in a transaction that is
 always rolled back (read only where the database can enforce it: PostgreSQL's
 ``SET TRANSACTION READ ONLY``, SQLite's ``PRAGMA query_only``), with a connect
-timeout and, on PostgreSQL, a statement timeout of ``fetch.TIMEOUT_SECONDS``.
+timeout and, on PostgreSQL, a statement timeout of ``retry.TIMEOUT_SECONDS``;
+a connection refused while the server is not (yet) there is tried again under
+the same retry policy as an http feed (feeds/retry.py).
 
 Dates may be date or timestamp values (their date part counts, in the
 session's time zone) or YYYY-MM-DD text; values numbers of any kind, numeric
 text, or NULL (no observation).
 
-``read_rows`` returns the answer as the ``(date, value, where)`` rows that
-fetch.py's CSV and JSON parsers produce, so the same checks follow (duplicate
-dates, no observations). Every error is a ``fetch.FeedError`` whose message has
-the URL, its password and any password given as a URL parameter taken out, before
-any of it is cut short (half a password no longer matches it).
+``read_rows`` returns the answer as the ``(date, value, where)`` rows that the
+CSV and JSON parsers (feeds/parse.py) produce, each field read by the same
+obs_date and obs_value, so the same checks follow (duplicate dates, no observations). Every
+error is a ``FeedError`` whose message has the URL, its password and any password
+given as a URL parameter (site_builder.redaction.database_url_secrets) taken out,
+before any of it is cut short (half a password no longer matches it).
 
-SQLAlchemy's warnings are Python warnings, printed raw with a source path; fetch
-routes those raised while a feed runs to that feed (``warning_categories``,
-``plain_warning``), and prints each as one line naming the metric.
+SQLAlchemy's warnings are Python warnings, printed raw with a source path;
+feeds/run.py routes those raised while a feed runs to that feed
+(``warning_categories``, ``plain_warning``), and prints each as one line naming
+the metric.
 
 ``postgresql://`` and ``postgres://`` URLs use psycopg (3) unless psycopg2 is
 installed; name a driver explicitly (``postgresql+psycopg://``) to choose.
@@ -29,19 +33,18 @@ from __future__ import annotations
 import math
 import os
 import re
-import time
-import urllib.parse
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Mapping
 
-from site_builder.feeds import fetch
-from site_builder.feeds.fetch import FeedError
+from site_builder.feeds import retry
+from site_builder.feeds.errors import FeedError
+from site_builder.feeds.parse import obs_date, obs_value, shown_columns
 from site_builder.model import Feed
+from site_builder.redaction import database_url_secrets, quoted, redact
 
 MAX_ROWS = 1_000_000  # rows read from one answer; a feed is one metric's series
 _BATCH = 1000
-_PASSWORD_PARAMS = ("password", "passwd", "pass", "pwd", "sslpassword")
 
 
 def read_rows(feed: Feed, environ: Mapping[str, str] | None = None) -> list[tuple[date, float | None, str]]:
@@ -55,42 +58,14 @@ def read_rows(feed: Feed, environ: Mapping[str, str] | None = None) -> list[tupl
     raw = environ.get(variable, "")
     if not raw.strip():
         raise FeedError(f"environment variable {variable} (the database URL) is not set")
-    secrets = url_secrets(raw)
+    secrets = database_url_secrets(raw)
     try:
         return _read(feed, raw.strip(), variable, secrets)
     except FeedError as exc:
-        raise FeedError(_hide(str(exc), secrets)) from None
+        raise FeedError(redact(str(exc), secrets)) from None
 
 
-# --- secrets and warnings -----------------------------------------------------------
-
-
-def url_secrets(raw: str) -> tuple[str, ...]:
-    """What must never be shown of a database URL: itself, and any password in it,
-    as written and decoded (longest first, so no part of one is left over)."""
-    found = {raw, raw.strip()}
-    match = re.match(r"(?s)^[^:/]*://([^?]*)@", raw.strip())  # up to the last '@' before the query
-    if match and ":" in match.group(1):
-        password = match.group(1).split(":", 1)[1]
-        found |= {password, urllib.parse.unquote(password)}
-    try:
-        from sqlalchemy.engine import make_url
-        parsed = make_url(raw.strip()).password
-        if parsed:
-            found |= {str(parsed), urllib.parse.quote(str(parsed), safe="")}
-    except Exception:
-        pass
-    query = raw.partition("?")[2]
-    for key, value in urllib.parse.parse_qsl(query):
-        if key.lower() in _PASSWORD_PARAMS:
-            found |= {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
-    return tuple(sorted((s for s in found if s), key=len, reverse=True))
-
-
-def _hide(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` without ``secrets`` (in any spelling fetch.redact knows), then without
-    any other user:password@ in a URL."""
-    return fetch.redact(text, secrets)
+# --- a driver's words, and warnings -------------------------------------------------
 
 
 def _reason(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
@@ -101,7 +76,7 @@ def _reason(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     text = text.split("\n[SQL:", 1)[0].split("\n(Background on this error", 1)[0]
     lines = [" ".join(line.split()) for line in text.splitlines()]
     text = "; ".join(line for line in lines if line and not line.startswith(("LINE ", "^")))
-    return fetch.quoted(text or type(exc).__name__, secrets, 300)
+    return quoted(text or type(exc).__name__, secrets, 300)
 
 
 def warning_categories() -> tuple[type[Warning], ...]:
@@ -146,7 +121,7 @@ def _engine(raw: str, variable: str, secrets: tuple[str, ...]):
         url = url.set(drivername="postgresql+psycopg")
     driver = url.drivername.partition("+")[2]
     connect_args: dict = {}
-    timeout = fetch.TIMEOUT_SECONDS
+    timeout = retry.TIMEOUT_SECONDS
     if backend == "postgresql" and driver in ("", "psycopg", "psycopg2") and "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = max(2, math.ceil(timeout))  # libpq counts whole seconds, at least 2
     elif backend in ("mysql", "mariadb") and "connect_timeout" not in url.query:
@@ -207,24 +182,26 @@ _TRANSIENT = re.compile(r"(?i)connection refused|server closed the connection|"
 
 
 def _connect(engine, shown: str, secrets: tuple[str, ...]):
-    """A connection, retried (fetch.RETRIES times, backing off) when the server is not reachable."""
-    delay = fetch.BACKOFF_SECONDS
-    for attempt in range(fetch.RETRIES + 1):
+    """A connection, tried again under the retry policy while the server is not reachable."""
+
+    def connect_once():
         try:
             return engine.connect()
         except Exception as exc:
             reason = _reason(exc, secrets)
-            if attempt == fetch.RETRIES or not _TRANSIENT.search(reason):
-                tries = f" (after {attempt + 1} tries)" if attempt else ""
-                raise FeedError(f"cannot connect to the database {shown}{tries}: {reason}") from None
-        time.sleep(delay)
-        delay *= 2
+            raise FeedError(reason, retryable=_TRANSIENT.search(reason) is not None) from None
+
+    def give_up(error: FeedError, tries: int) -> FeedError:
+        after = f" (after {tries} tries)" if tries > 1 else ""
+        return FeedError(f"cannot connect to the database {shown}{after}: {error}")
+
+    return retry.retried(connect_once, give_up)
 
 
 def _query(connection, backend: str, feed: Feed, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
     if backend == "postgresql":
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-        millis = max(1, int(fetch.TIMEOUT_SECONDS * 1000))
+        millis = max(1, int(retry.TIMEOUT_SECONDS * 1000))
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {millis}")
     elif backend == "sqlite":
         connection.exec_driver_sql("PRAGMA query_only = ON")
@@ -237,7 +214,7 @@ def _query(connection, backend: str, feed: Feed, secrets: tuple[str, ...]) -> li
     for name in (feed.date, feed.value):
         found = [i for i, c in enumerate(columns) if c == name]
         if not found:
-            raise FeedError(f"the answer has no column '{name}' (its columns: {fetch.shown_columns(columns, secrets)})")
+            raise FeedError(f"the answer has no column '{name}' (its columns: {shown_columns(columns, secrets)})")
         if len(found) > 1:
             raise FeedError(f"the answer has {len(found)} columns named '{name}'")
         indexes.append(found[0])
@@ -264,15 +241,15 @@ def _date(raw, where: str, secrets: tuple[str, ...] = ()) -> date:
     if isinstance(raw, date):
         return raw
     if raw is None or isinstance(raw, (str, int, float)):
-        return fetch._obs_date(raw, where, secrets)
-    raise FeedError(f"{where}: date '{fetch.quoted(raw, secrets)}' ({type(raw).__name__}) is not a date")
+        return obs_date(raw, where, secrets)
+    raise FeedError(f"{where}: date '{quoted(raw, secrets)}' ({type(raw).__name__}) is not a date")
 
 
 def _value(raw, where: str, secrets: tuple[str, ...] = ()) -> float | None:
     if isinstance(raw, Decimal):
         if not raw.is_finite():
-            raise FeedError(f"{where}: value {fetch.quoted(raw, secrets)} is not a finite number")
+            raise FeedError(f"{where}: value {quoted(raw, secrets)} is not a finite number")
         raw = float(raw)  # may overflow to inf: refused below
-    if raw is None or isinstance(raw, (str, int, float)):  # bool too: refused by _obs_value
-        return fetch._obs_value(raw, where, secrets)
-    raise FeedError(f"{where}: value '{fetch.quoted(raw, secrets)}' ({type(raw).__name__}) is not a number")
+    if raw is None or isinstance(raw, (str, int, float)):  # bool too: refused by obs_value
+        return obs_value(raw, where, secrets)
+    raise FeedError(f"{where}: value '{quoted(raw, secrets)}' ({type(raw).__name__}) is not a number")

@@ -15,37 +15,26 @@ never recorded: drafts are not public, and neither is their past.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from site_builder.source.csv_reader import parse_observations
 from site_builder.source.load import METRICS_DIR, OBJECTIVES_DIR, objective_from_text
-from site_builder.model import (
-    UNAVAILABLE, Change, FieldChange, History, KeyResult, Objective, RevisedValue, Revision,
-)
-from site_builder.text import Text
+from site_builder.history.fields import field_changes, kr_fields, objective_fields
+from site_builder.history.git import GitError, run_git
+from site_builder.model import UNAVAILABLE, Change, History, Objective, RevisedValue, Revision
 
 _PR = re.compile(r"Merge pull request #(\d+)|\(#(\d+)\)")
 _RECORD, _UNIT = "\x1e", "\x1f"
-
-
 
 
 # --- reading git ------------------------------------------------------------------
 
 
 def _git(root: Path, *args: str, input: bytes | None = None) -> bytes:
-    result = subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=root, input=input,
-                            capture_output=True)
-    if result.returncode != 0:
-        raise _GitError(result.stderr.decode("utf-8", "replace").strip())
-    return result.stdout
-
-
-class _GitError(Exception):
-    pass
+    # Paths in --name-status as written, not C-quoted: they are matched against okrs/ names.
+    return run_git(root, "-c", "core.quotePath=false", *args, input=input)
 
 
 @dataclass(frozen=True)
@@ -102,37 +91,6 @@ def _blobs(root: Path, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], b
 # --- comparing meaning --------------------------------------------------------------
 
 
-def _text(text: Text | None):
-    if text is None:
-        return None
-    return text.plain_text if text.plain_text is not None else tuple(sorted((l, t) for l, t, _ in text.translations))
-
-
-def _kr_fields(kr: KeyResult) -> dict[str, object]:
-    """What a key result promises, in comparable values."""
-    return {
-        "title": _text(kr.title),
-        "type": kr.type,
-        "commitment": kr.commitment,
-        "weight": kr.weight,
-        "metric": kr.metric,
-        "baseline": (kr.baseline.date, kr.baseline.value) if kr.baseline else None,
-        "target": kr.target.value if kr.target else None,
-        # None means "the period's end", whatever that is at the time.
-        "target date": kr.target.date if kr.target else None,
-        "threshold": (kr.threshold.min, kr.threshold.max) if kr.threshold else None,
-        "due": kr.due,
-    }
-
-
-def _objective_fields(objective: Objective) -> dict[str, object]:
-    return {"title": _text(objective.title), "owner": _text(objective.owner), "period": objective.period}
-
-
-def _field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
-    return tuple(FieldChange(name, old[name], new[name]) for name in new if old.get(name) != new[name])
-
-
 def _compare(revision: Revision, before: dict[str, Objective], after: dict[str, Objective]) -> list[Change]:
     changes = []
     for oid in sorted(set(before) | set(after)):
@@ -145,7 +103,7 @@ def _compare(revision: Revision, before: dict[str, Objective], after: dict[str, 
             continue
         if old.path != new.path:
             changes.append(Change(revision, oid, None, "moved", new.path, old.path))
-        fields = _field_changes(_objective_fields(old), _objective_fields(new))
+        fields = field_changes(objective_fields(old), objective_fields(new))
         if fields:
             changes.append(Change(revision, oid, None, "changed", new.path, fields=fields))
         old_krs = {kr.id: kr for kr in old.key_results if kr.id}
@@ -156,7 +114,7 @@ def _compare(revision: Revision, before: dict[str, Objective], after: dict[str, 
             if kid not in old_krs:
                 changes.append(Change(revision, oid, kid, "added", new.path))
                 continue
-            fields = _field_changes(_kr_fields(old_krs[kid]), _kr_fields(kr))
+            fields = field_changes(kr_fields(old_krs[kid]), kr_fields(kr))
             if fields:
                 changes.append(Change(revision, oid, kid, "changed", new.path, fields=fields))
     return changes
@@ -181,13 +139,13 @@ def read_history(root: Path) -> History:
     try:
         prefix = _git(root, "rev-parse", "--show-prefix").decode().strip()
         commits = _log(root, prefix)
-    except (_GitError, FileNotFoundError, NotADirectoryError):
+    except GitError:  # git missing, not a repository, or no commits yet
         return UNAVAILABLE
     wanted = [(rev.sha, prefix + fc.path) for rev, files in commits for fc in files
               if fc.status != "D" and _tracked(fc.path)]
     try:
         blobs = _blobs(root, wanted)
-    except _GitError as exc:
+    except GitError as exc:
         return History(False, f"git could not read the history: {exc}")
 
     objectives: dict[str, Objective] = {}  # path -> objective, as of the commit being replayed

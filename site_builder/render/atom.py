@@ -16,7 +16,8 @@ from urllib.parse import urlparse
 
 from site_builder.render import history_views
 from site_builder.render import urls
-from site_builder.compute.rules import key_result_status, report_memo
+from site_builder.compute.rules import key_result_status
+from site_builder.speed import report_memo
 from site_builder.render.context import Context
 from site_builder.render.markup import to_html
 

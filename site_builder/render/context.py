@@ -7,7 +7,7 @@ from functools import cached_property, partial
 
 from markupsafe import Markup
 
-from site_builder.render.charts import ChartLabels
+from site_builder.render.charts.canvas import ChartLabels
 from site_builder.compute.rules import Report
 from site_builder.render.formats import format_date, format_month, format_number, format_value
 from site_builder.model import UNAVAILABLE, History
@@ -48,7 +48,7 @@ class Context:
         """The catalog as charts read it, with this language's days and months."""
         # Functions of the language, not methods of this context: a method would make a
         # reference cycle (context -> labels -> method -> context), and pages are rendered
-        # with the cyclic garbage collector off (see render).
+        # with the cyclic garbage collector off (see speed.collector_off).
         return ChartLabels(self.msg, partial(format_date, lang=self.lang), partial(format_month, lang=self.lang))
 
     @property

@@ -15,14 +15,14 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
-from site_builder.render import charts
+from site_builder.render.charts import kinds as charts
 from site_builder.render import urls
 from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus
 from site_builder.compute.status import DISPLAY_ORDER, Status
 from site_builder.render.formats import format_percent
 from site_builder.model import Metric, Observation, Period, target_date
 from site_builder.render.context import Context
-from site_builder.speed import Recent
+from site_builder.speed import WINDOWS
 from site_builder.render import history_views
 
 # A key result's table shows its latest rows; a metric page shows more, and the
@@ -54,11 +54,11 @@ def badge(ctx: Context, status: Status | str) -> Badge:
 _ICON = ('<svg class="okr-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" '
          'focusable="false">{}</svg>')
 _ICON_SHAPES = {
-    "achieved": '<path d="M2.5 8.5l3.5 3.5 7.5-8" fill="none" stroke="currentColor" stroke-width="2.4"/>',
-    "on_track": '<circle cx="8" cy="8" r="5.5" fill="currentColor"/>',
-    "at_risk": '<path d="M8 1.5l7 13H1z" fill="currentColor"/>',
-    "off_track": '<path d="M3 3l10 10M13 3L3 13" stroke="currentColor" stroke-width="2.6"/>',
-    "missed": '<rect x="1.5" y="1.5" width="13" height="13" rx="2" fill="none" stroke="currentColor" '
+    Status.ACHIEVED.value: '<path d="M2.5 8.5l3.5 3.5 7.5-8" fill="none" stroke="currentColor" stroke-width="2.4"/>',
+    Status.ON_TRACK.value: '<circle cx="8" cy="8" r="5.5" fill="currentColor"/>',
+    Status.AT_RISK.value: '<path d="M8 1.5l7 13H1z" fill="currentColor"/>',
+    Status.OFF_TRACK.value: '<path d="M3 3l10 10M13 3L3 13" stroke="currentColor" stroke-width="2.6"/>',
+    Status.MISSED.value: '<rect x="1.5" y="1.5" width="13" height="13" rx="2" fill="none" stroke="currentColor" '
               'stroke-width="2"/><path d="M4.5 4.5l7 7M11.5 4.5l-7 7" stroke="currentColor" stroke-width="2"/>',
 }
 _NO_DATA_SHAPE = ('<circle cx="8" cy="8" r="5.5" fill="none" stroke="currentColor" stroke-width="2" '
@@ -276,8 +276,8 @@ def _visible(metric: Metric | None, start: date, end: date, as_of: date) -> Wind
     if metric is None:
         return _NOTHING
     # Every language's page asks for the same window: one tuple of points for all, which
-    # the charts know again (see charts._series).
-    return _WINDOWS.get(metric.observations, (start, end, as_of), lambda: _window(metric, start, end, as_of))
+    # the charts know again (see charts.kinds._series).
+    return WINDOWS.get(metric.observations, (start, end, as_of), lambda: _window(metric, start, end, as_of))
 
 
 class Window(NamedTuple):
@@ -288,7 +288,6 @@ class Window(NamedTuple):
 
 
 _NOTHING = Window((), ())
-_WINDOWS = Recent(16)
 
 
 def _window(metric: Metric, start: date, end: date, as_of: date) -> Window:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from contextlib import suppress
 from datetime import date
 from itertools import compress, repeat
@@ -13,12 +12,10 @@ from operator import lt, ne
 
 from site_builder.model import Observation
 from site_builder.problems import Loc, Problem, excerpt
-from site_builder.source.values import LARGEST_NUMBER
+from site_builder.source.values import LARGEST_NUMBER, OUT_OF_RANGE, in_range, is_number_text, read_date
 
 REQUIRED_COLUMNS = ("date", "value")
 ALLOWED_COLUMNS = ("date", "value", "note")
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", re.ASCII)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def _rows(text: str):
@@ -214,28 +211,20 @@ def _check_header(columns: list[str], rel: str, problems: list[Problem]) -> bool
 
 
 def _date(raw: str, rel: str, line: int, problems: list[Problem]) -> date | None:
-    # fromisoformat alone would also take 20260101 and 2026-W01-1.
-    if len(raw) == 10 and _DATE.fullmatch(raw):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            problems.append(Problem(Loc(rel, line), f"date '{excerpt(raw)}' is not a real date"))
-            return None
-    problems.append(Problem(Loc(rel, line), f"date '{excerpt(raw)}' is not a date in the form YYYY-MM-DD"))
-    return None
-
-
-_RANGE = f"values must be between -{LARGEST_NUMBER:,.0f} and {LARGEST_NUMBER:,.0f}"
+    when, why = read_date(raw)
+    if why is not None:
+        problems.append(Problem(Loc(rel, line), f"date '{excerpt(raw)}' {why}"))
+    return when
 
 
 def _value(raw: str, rel: str, line: int, problems: list[Problem]):
     shown = excerpt(raw)
-    if _NUMBER.fullmatch(raw):
+    if is_number_text(raw):
         value = float(raw)
         if not math.isfinite(value):
             problems.append(Problem(Loc(rel, line), f"value '{shown}' is too large to be a number"))
-        elif abs(value) > LARGEST_NUMBER:  # a chart could not scale it (nor subtract two of them)
-            problems.append(Problem(Loc(rel, line), f"value '{shown}' is out of range: {_RANGE}"))
+        elif not in_range(value):  # a chart could not scale it (nor subtract two of them)
+            problems.append(Problem(Loc(rel, line), f"value '{shown}' {OUT_OF_RANGE}"))
         else:
             return value
         return _BAD

@@ -7,23 +7,20 @@ rules between values are the validate stage's.
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.source import schema
 from site_builder.source.csv_reader import parse_observations
 from site_builder.model import (
     Feed, KeyResult, Metric, Objective, Period, Point, Portal, Settings, Threshold, Thresholds, Update,
 )
 from site_builder.problems import Loc, Problem
-from site_builder.source.schema import Reader, Record, Val
+from site_builder.source.formats import METRIC, OBJECTIVE, PORTAL
+from site_builder.source.kinds import ID_RE, Obj, Record, Val
+from site_builder.source.reader import Reader
 from site_builder.source.yaml_reader import parse_yaml, read_text, read_yaml
+from site_builder.speed import PARALLEL_FROM, collector_paused, elsewhere
 
 OKRS = "okrs"
 PORTAL_FILE = "okrs/portal.yml"
@@ -50,12 +47,12 @@ def load_portal(root: Path) -> Loaded:
     if _refused(root, OKRS, problems):
         return Loaded(Portal(str(root), None, (), {}), tuple(problems))
     settings = _load_settings(root, reader)
-    with _collector_paused():
+    with collector_paused():
         files = _objective_files(root, problems)
         # A large portal's objective files are most of the reading: a forked process reads
         # two thirds of them while this one reads the rest and the metrics.
         split = len(files) // 3 if len(files) >= PARALLEL_FROM else len(files)
-        with _elsewhere(_load_objectives, root, files[split:]) as theirs:
+        with elsewhere(_load_objectives, root, files[split:]) as theirs:
             objectives, objective_problems = _load_objectives(root, files[:split])
             metric_problems: list[Problem] = []
             metrics = _load_metrics(root, Reader(metric_problems))
@@ -65,54 +62,11 @@ def load_portal(root: Path) -> Loaded:
     return Loaded(portal, tuple(problems))
 
 
-PARALLEL_FROM = 300  # objective files; below this, starting a process costs more than it saves
-
-
 def _load_objectives(root: Path, files: list[str]) -> tuple[tuple[Objective, ...], list[Problem]]:
     """The objectives of ``files`` that could be read, and the problems found reading them."""
     problems: list[Problem] = []
     reader = Reader(problems)
     return tuple(o for o in (_load_objective(root, rel, reader) for rel in files) if o is not None), problems
-
-
-@contextmanager
-def _elsewhere(function, *args):
-    """Start ``function(*args)`` in a forked process; yields a callable that returns its result
-    once the block is done. Where there is no fork, or nothing to do, or the process fails,
-    the function runs here instead (called when the result is asked for): never a lost result."""
-    if not args[-1] or "fork" not in multiprocessing.get_all_start_methods():
-        yield lambda: function(*args)
-        return
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = pool.submit(function, *args)
-
-        def result():
-            try:
-                return future.result()
-            except (BrokenProcessPool, OSError):  # killed, or out of memory: read them here
-                return function(*args)
-
-        yield result
-
-
-@contextmanager
-def _collector_paused():
-    """No cyclic garbage collection while the files are read: a large portal is a million
-    new objects that stay (observations, mostly), and the collector would scan them over
-    and over as the heap grows (a third of the loading time). Reference counting still
-    frees what is dropped; the few cycles (parsers) wait for the next collection."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if not gc.get_freeze_count():
-            # Straight to the oldest generation (freeze, then unfreeze, moves them there without
-            # a scan): otherwise the first collection after this walks every object just read.
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 # --- links ------------------------------------------------------------------
@@ -146,7 +100,7 @@ def _refused(root: Path, rel: str, problems: list[Problem], is_link: bool | None
     return True
 
 
-def _read_record(root: Path, rel: str, kind: schema.Obj, reader: Reader) -> Val | None:
+def _read_record(root: Path, rel: str, kind: Obj, reader: Reader) -> Val | None:
     node = read_yaml(root / rel, rel, reader.problems)
     if node is None:
         return None
@@ -163,7 +117,7 @@ def _load_settings(root: Path, reader: Reader) -> Settings | None:
         reader.error(Loc(PORTAL_FILE), "portal settings file is missing: create okrs/portal.yml with schema, title, "
                                        "organization and periods")
         return None
-    val = _read_record(root, PORTAL_FILE, schema.PORTAL, reader)
+    val = _read_record(root, PORTAL_FILE, PORTAL, reader)
     if val is None:
         return None
     rec: Record = val.value
@@ -257,7 +211,7 @@ def _objective_files(root: Path, problems: list[Problem]) -> list[str]:
 
 
 def _load_objective(root: Path, rel: str, reader: Reader) -> Objective | None:
-    val = _read_record(root, rel, schema.OBJECTIVE, reader)
+    val = _read_record(root, rel, OBJECTIVE, reader)
     return None if val is None else _objective(val, rel)
 
 
@@ -266,7 +220,7 @@ def objective_from_text(text: str, rel: str, problems: list[Problem]) -> Objecti
     node = parse_yaml(text, rel, problems)
     if node is None:
         return None
-    val = Reader(problems).read(schema.OBJECTIVE, node, "objective file")
+    val = Reader(problems).read(OBJECTIVE, node, "objective file")
     return None if val is None else _objective(val, rel)
 
 
@@ -345,7 +299,7 @@ def _load_metrics(root: Path, reader: Reader) -> dict[str, Metric]:
         rel = f"{METRICS_DIR}/{name}"
         stem, suffix = os.path.splitext(name)
         if entry.is_symlink():
-            if suffix not in (".yml", ".csv") or not schema._ID.match(stem):
+            if suffix not in (".yml", ".csv") or not ID_RE.match(stem):
                 if not entry.is_file():
                     continue
             elif _refused(root, rel, reader.problems, is_link=True):
@@ -358,7 +312,7 @@ def _load_metrics(root: Path, reader: Reader) -> dict[str, Metric]:
             if suffix in (".yaml", ".YML", ".CSV"):
                 reader.error(Loc(rel), f"metric files end in .yml or .csv; rename it to {stem}{suffix.lower().replace('yaml', 'yml')}")
             continue
-        if not schema._ID.match(stem):
+        if not ID_RE.match(stem):
             reader.error(Loc(rel), f"file name '{name}' does not make a valid metric id: use lowercase letters, "
                                    "digits and '-'")
             continue
@@ -373,7 +327,7 @@ def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | Non
             refused: set[str] = frozenset()) -> Metric:
     rec, loc = Record({}, frozenset()), Loc(meta_rel or csv_rel or METRICS_DIR)
     if meta_rel is not None and meta_rel not in refused:
-        val = _read_record(root, meta_rel, schema.METRIC, reader)
+        val = _read_record(root, meta_rel, METRIC, reader)
         if val is not None:
             rec, loc = val.value, val.loc
     observations = ()

@@ -1,0 +1,364 @@
+"""The chart kinds, drawn at build time on the canvas (see canvas) as inline SVG: readable with no JavaScript.
+
+Four pure functions (same input, byte-identical output) return ``Markup``:
+the progress chart of a metric key result, the band chart of a maintain key
+result, the timeline of a milestone, and the full series of a metric.
+
+The SVG holds no colour: lines use ``stroke="currentColor"``, shapes and text
+``fill="currentColor"``, and every part carries an ``okr-chart__*`` class so the
+theme CSS (light and dark palettes) decides the colours. Meaning never rests on
+colour alone: markers differ in shape, lines in dash pattern, every marker is
+labelled in words, and a small legend names the lines.
+
+Every visible word comes from ``labels`` (the message catalog of the page
+language) or from the caller's formatters; every text is escaped. Tick labels
+are language-neutral: plain compact numbers (``12.5k``) and ``YYYY-MM`` dates.
+The output holds no blank lines and no indentation, so it can sit inside a
+Markdown page (in a block-level HTML element such as ``<figure>``).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import date
+from itertools import repeat
+from operator import eq, floordiv, le
+from typing import Callable, Mapping, Sequence
+
+from markupsafe import Markup, escape
+
+from site_builder.render.charts.canvas import (
+    DASH, HEIGHT, MAX_DOTS, MILESTONE_HEIGHT, WIDTH, Candidate, Canvas, ChartLabels, Frame, Point, Track,
+    date_range, day_text, element, num, points_tenths, stroke, text_width, value_range, x_ticks, y_ticks,
+)
+from site_builder.speed import LINES, SERIES
+
+__all__ = ["ChartLabels", "Point", "metric_kr_chart", "maintain_chart", "milestone_chart", "series_chart"]
+
+
+@dataclass(frozen=True)
+class _Series:
+    """Observations ready to draw: finite values in date order, and the points that
+    bound them (the first date with the lowest value, the last with the highest)."""
+
+    points: tuple[Point, ...]
+    ends: tuple[Point, ...]
+
+
+def _series(observations: Sequence[Point]) -> _Series:
+    """The series of ``observations``; the same one for the same tuple (see speed.SERIES)."""
+    if type(observations) is tuple:  # cannot change: what was made from it still holds
+        return SERIES.get(observations, None, lambda: _make_series(observations))
+    return _make_series(observations)
+
+
+def _make_series(observations: Sequence[Point]) -> _Series:
+    points, values = _clean(observations)
+    if not points:
+        return _Series((), ())
+    return _Series(points, ((points[0][0], min(values)), (points[-1][0], max(values))))
+
+
+def _clean(observations: Sequence[Point]) -> tuple[tuple[Point, ...], Sequence[float]]:
+    """Finite values only, in date order (the sort is stable: ties keep their order); and
+    the values."""
+    if not isinstance(observations, (list, tuple)):
+        observations = list(observations)  # read twice below
+    dates, values = _columns(observations)
+    if all(map(math.isfinite, values)) and all(map(le, dates, dates[1:])):
+        return tuple(zip(dates, map(float, values))), values  # the usual case, checked at C speed
+    points = tuple(sorted(((d, float(v)) for d, v in observations if math.isfinite(v)), key=lambda p: p[0]))
+    return points, _columns(points)[1]
+
+
+def _columns(points: Sequence[Point]) -> tuple[Sequence[date], Sequence[float]]:
+    """The dates and the values of a series."""
+    return tuple(zip(*points)) if points else ((), ())  # type: ignore[return-value]
+
+
+def _decimate(xs: list[int], ys: list[int]) -> tuple[list[int], list[int]]:
+    """The vertices worth drawing of a line in tenths of a pixel, xs in order: where more than
+    four points share a pixel column, its first, lowest, highest and last (min/max decimation).
+    The line looks the same at the chart's resolution and keeps every extreme; a series of a
+    few hundred points has at most one point a column and is drawn whole."""
+    columns = list(map(floordiv, xs, repeat(10)))
+    if not any(map(eq, columns, columns[4:])):
+        return xs, ys
+    keep: list[int] = []
+    start, n = 0, len(xs)
+    while start < n:
+        end = bisect_right(columns, columns[start], start)
+        if end - start <= 4:
+            keep.extend(range(start, end))
+        else:
+            run = ys[start:end]
+            keep.extend(sorted({start, start + run.index(min(run)), start + run.index(max(run)), end - 1}))
+        start = end
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
+def _plot(canvas: Canvas, dates: Sequence[date], values: Sequence[float],
+          legend: Sequence[tuple[str, str | None, str]], labels: Mapping[str, str]) -> Frame:
+    """Lay out the legend, scales and axes for the dates and values that must be in view."""
+    top = canvas.legend(legend, 12.0)
+    bottom = canvas.height - 42
+    if dates:
+        lo, hi = date_range(dates)
+        y0, y1, yticks = y_ticks(*value_range(values or [0.0]))
+        xticks = x_ticks(lo, hi, labels)
+    else:
+        lo, hi, y0, y1, yticks, xticks = date(2000, 1, 1), date(2000, 1, 2), 0.0, 1.0, [], []
+    widest = max((text_width(text) for _, text in yticks), default=0.0)
+    frame = Frame(max(48.0, 33 + widest), top + 4, WIDTH - 30.0, bottom, lo.toordinal(), hi.toordinal(), y0, y1)
+    _axes(canvas, frame, yticks, xticks, labels)
+    return frame
+
+
+def _axes(canvas: Canvas, f: Frame, yticks: Sequence[tuple[float, str]], xticks: Sequence[tuple[date, str]],
+          labels: Mapping[str, str]) -> None:
+    canvas.taken.append((0.0, 0.0, f.left - 8, float(canvas.height)))    # tick labels and axis title
+    canvas.add(
+        *_scales(f, tuple(yticks), tuple(d for d, _ in xticks)),
+        *(_tick_label(f.x(d), f.bottom + 18, t) for d, t in xticks),
+        *_axis_titles(f.left, f.right, f.top, f.bottom, canvas.height, labels["date"], labels["value"]),
+    )
+
+
+@lru_cache(maxsize=256)  # the same in every language: y ticks are numbers, x ticks only placed here
+def _scales(f: Frame, yticks: tuple[tuple[float, str], ...], xdays: tuple[date, ...]) -> tuple[str, ...]:
+    """The grid, the axes with their tick marks, and the y tick labels."""
+    grid = "".join(f"M{num(f.left)} {num(f.y(v))}H{num(f.right)}" for v, _ in yticks)
+    marks = "".join(f"M{num(f.x(d))} {num(f.bottom)}v5" for d in xdays)
+    return (
+        stroke("path", "okr-chart__grid", None, d=grid or None, **{"stroke-opacity": 0.2}),
+        stroke("path", "okr-chart__axis", None, d=f"M{num(f.left)} {num(f.top)}V{num(f.bottom)}H{num(f.right)}{marks}"),
+        *(_y_tick_label(f.left - 9, f.y(v) + 4, t) for v, t in yticks),
+    )
+
+
+@lru_cache(maxsize=256)  # charts of one size share them
+def _axis_titles(left: float, right: float, top: float, bottom: float, height: int, x_title: str,
+                 y_title: str) -> tuple[str, str]:
+    return (element("text", {"class": "okr-chart__label", "x": (left + right) / 2, "y": height - 6,
+                         "text-anchor": "middle"}, escape(x_title)),
+            element("text", {"class": "okr-chart__label", "transform": "rotate(-90)", "x": -(top + bottom) / 2, "y": 14,
+                         "text-anchor": "middle"}, escape(y_title)))
+
+
+@lru_cache(maxsize=1024)
+def _y_tick_label(x: float, y: float, text: str) -> str:
+    return element("text", {"class": "okr-chart__tick", "x": x, "y": y, "text-anchor": "end"}, escape(text))
+
+
+@lru_cache(maxsize=1024)  # charts of one period share their x ticks
+def _tick_label(x: float, y: float, text: str) -> str:
+    """An x tick label centred under its tick, kept inside the viewBox."""
+    half = text_width(text) / 2
+    x = min(max(x, half + 2), WIDTH - half - 2)
+    return element("text", {"class": "okr-chart__tick", "x": x, "y": y, "text-anchor": "middle"}, escape(text))
+
+
+def _around(x: float, y: float, prefer_above: bool = True) -> list[Candidate]:
+    """Places for the label of a marker at (x, y): above or below first (centred, then to
+    either side, for markers at the edges of the plot), then right and left of it."""
+    rows = [y - 12, y + 20] if prefer_above else [y + 20, y - 12]
+    places = [(x + dx, row, anchor) for row in rows for dx, anchor in ((0, "middle"), (-2, "start"), (2, "end"))]
+    return places + [(x + 10, y + 4, "start"), (x - 10, y + 4, "end")]
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A series drawn in a frame: what is the same in every language."""
+
+    xs: list[int]  # every point, in tenths of a pixel
+    ys: list[int]
+    polyline: str  # the vertices worth drawing (see _decimate)
+    track: Track  # the same vertices, as labels avoid them
+
+
+def _line(f: Frame, series: _Series) -> _Line:
+    return LINES.get(series, f, lambda: _draw_line(f, series.points))
+
+
+def _draw_line(f: Frame, obs: Sequence[Point]) -> _Line:
+    xs, ys = f.tenths(obs)
+    line_xs, line_ys = _decimate(xs, ys)
+    polyline = stroke("polyline", "okr-chart__observed", None, points=points_tenths(line_xs, line_ys),
+                       **{"stroke-width": 2, "stroke-linejoin": "round"})
+    return _Line(xs, ys, polyline, Track(line_xs, line_ys))
+
+
+def _observed(canvas: Canvas, f: Frame, series: _Series, fmt: Callable[[float], str],
+              labels: Mapping[str, str]) -> None:
+    """The observations as a solid line, dots when few, and the latest value larger and written."""
+    obs = series.points
+    if not obs:
+        if "no_observations" in labels:
+            middle = {"x": (f.left + f.right) / 2, "y": (f.top + f.bottom) / 2, "text-anchor": "middle"}
+            canvas.add(element("text", {"class": "okr-chart__label", **middle}, escape(labels["no_observations"])))
+        return
+    line = _line(f, series)
+    xs, ys = line.xs, line.ys
+    canvas.avoid_track(line.track)
+    canvas.add(line.polyline)
+    if len(obs) <= MAX_DOTS:
+        canvas.add(*(_dot("okr-chart__point", x / 10, y / 10, 2.5, day_text(labels, d), fmt(v))
+                     for x, y, (d, v) in zip(xs, ys, obs)))
+    (x, y), (day, value) = (xs[-1] / 10, ys[-1] / 10), obs[-1]
+    canvas.add(_dot("okr-chart__latest", x, y, 5, day_text(labels, day), fmt(value)))
+    canvas.reserve(x, y, 6)
+    # The line arrives from the left: right of the latest point is free, when there is room.
+    canvas.label(fmt(value), [(x + 10, y + 4, "start"), *_around(x, y)], f.bounds, priority=0)
+
+
+def _dot(cls: str, x: float, y: float, r: float, day: str, text: str) -> str:
+    return element("circle", {"class": cls, "cx": x, "cy": y, "r": r}, f"<title>{escape(day)}: {escape(text)}</title>")
+
+
+def _diamond(cls: str, x: float, y: float, hollow: bool = False) -> str:
+    r = 7
+    points = f"{num(x)},{num(y - r)} {num(x + r)},{num(y)} {num(x)},{num(y + r)} {num(x - r)},{num(y)}"
+    if hollow:
+        return stroke("polygon", cls, None, points=points, **{"stroke-width": 2})
+    return element("polygon", {"class": cls, "points": points})
+
+
+def _today(canvas: Canvas, f: Frame, as_of: date, labels: Mapping[str, str], top: float, bottom: float) -> None:
+    """The vertical as-of line, labelled, when the as-of date is in view."""
+    if not f.contains(as_of):
+        return
+    x = f.x(as_of)
+    canvas.add(stroke("line", "okr-chart__today", DASH["today"], x1=x, y1=top, x2=x, y2=bottom))
+    canvas.label(labels["chart_today"], [(x + 4, top + 10, "start"), (x - 4, top + 10, "end"),
+                                         (x + 4, bottom - 5, "start"), (x - 4, bottom - 5, "end")],
+                 (f.left, top, WIDTH, bottom), priority=3)
+
+
+def _legend_observed(labels: Mapping[str, str]) -> tuple[str, None, str]:
+    return ("okr-chart__observed", None, labels["chart_observed"])
+
+
+# --- the four charts ---------------------------------------------------------------
+
+
+def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: Point, target: Point,
+                    original_target: Point | None = None, as_of: date,
+                    fmt: Callable[[float], str], labels: Mapping[str, str],
+                    title: str, description: str) -> Markup:
+    """Progress of a metric key result: observations, expected path, baseline and target."""
+    series = _series(observations)
+    original = original_target if original_target is not None and original_target != target else None
+    original_name = labels.get("original_target", "Original target")
+    legend = [_legend_observed(labels), ("okr-chart__expected", DASH["expected"], labels["chart_expected"])]
+    if original is not None:
+        legend.append(("okr-chart__original-target", DASH["original"], original_name))
+    canvas = Canvas("metric", chart_id, title, description, HEIGHT)
+    shown = [baseline, target, *([original] if original else []), *series.ends]
+    f = _plot(canvas, *_columns(shown), legend, labels)
+    bx, by, tx, ty = f.x(baseline[0]), f.y(baseline[1]), f.x(target[0]), f.y(target[1])
+    rising = target[1] > baseline[1]
+    canvas.add(stroke("line", "okr-chart__expected", DASH["expected"], x1=bx, y1=by, x2=tx, y2=ty,
+                       **{"stroke-width": 1.5}))
+    canvas.avoid([(bx, by), (tx, ty)])
+    for x, y in ((bx, by), (tx, ty)):
+        canvas.reserve(x, y, 8)
+    if original is not None:
+        ox, oy = f.x(original[0]), f.y(original[1])
+        canvas.add(stroke("line", "okr-chart__original-target", DASH["original"], x1=bx, y1=by, x2=ox, y2=oy),
+                   _diamond("okr-chart__original-target", ox, oy, hollow=True))
+        canvas.reserve(ox, oy, 8)
+        canvas.avoid([(bx, by), (ox, oy)])
+    _today(canvas, f, as_of, labels, f.top, f.bottom)
+    _observed(canvas, f, series, fmt, labels)
+    canvas.add(element("circle", {"class": "okr-chart__baseline", "cx": bx, "cy": by, "r": 5.5}),
+               _diamond("okr-chart__target", tx, ty))
+    canvas.label(f"{labels['baseline']} {fmt(baseline[1])}", _around(bx, by, prefer_above=not rising), f.bounds)
+    canvas.label(f"{labels['target']} {fmt(target[1])}", _around(tx, ty, prefer_above=rising), f.bounds)
+    if original is not None:
+        canvas.label(f"{original_name} {fmt(original[1])}", _around(ox, oy, prefer_above=rising), f.bounds, 2)
+    return canvas.render()
+
+
+def maintain_chart(*, chart_id: str, observations: Sequence[Point], start: date, end: date,
+                   minimum: float | None, maximum: float | None, as_of: date,
+                   fmt: Callable[[float], str], labels: Mapping[str, str], title: str, description: str) -> Markup:
+    """A level to hold: observations against the threshold line(s) and the acceptable band."""
+    series = _series(observations)
+    limits = [(v, key) for v, key in ((minimum, "threshold_min"), (maximum, "threshold_max")) if v is not None]
+    legend = [_legend_observed(labels)]
+    if limits:
+        legend.append(("okr-chart__threshold", DASH["threshold"], labels.get("threshold") or labels[limits[0][1]]))
+    canvas = Canvas("maintain", chart_id, title, description, HEIGHT)
+    dates, values = _columns(series.ends)
+    f = _plot(canvas, [start, end, *dates], [*(v for v, _ in limits), *values], legend, labels)
+    if limits:
+        band_top = f.top if maximum is None else f.y(maximum)
+        band_bottom = f.bottom if minimum is None else f.y(minimum)
+        band_top, band_bottom = sorted((band_top, band_bottom))
+        canvas.add(element("rect", {"class": "okr-chart__band", "x": f.left, "y": band_top, "width": f.right - f.left,
+                                "height": band_bottom - band_top, "fill-opacity": 0.1}))
+    for value, _ in limits:
+        y = f.y(value)
+        canvas.add(stroke("line", "okr-chart__threshold", DASH["threshold"], x1=f.left, y1=y, x2=f.right, y2=y,
+                           **{"stroke-width": 1.5}))
+    _today(canvas, f, as_of, labels, f.top, f.bottom)
+    _observed(canvas, f, series, fmt, labels)
+    for value, key in limits:
+        y = f.y(value)
+        canvas.label(f"{labels[key]} {fmt(value)}", [(f.right - 4, y - 5, "end"), (f.right - 4, y + 14, "end"),
+                                                     (f.left + 6, y - 5, "start"), (f.left + 6, y + 14, "start")],
+                     f.bounds)
+    return canvas.render()
+
+
+def milestone_chart(*, chart_id: str, start: date, end: date, due: date, done: date | None, as_of: date,
+                    fmt_date: Callable[[date], str], labels: Mapping[str, str], title: str, description: str) -> Markup:
+    """A timeline of the period with the due date, the done date when done, and the as-of line."""
+    lo, hi = date_range([start, end, due, *([done] if done else [])])
+    canvas = Canvas("milestone", chart_id, title, description, MILESTONE_HEIGHT)
+    line_y = 70.0
+    f = Frame(34.0, 8.0, WIDTH - 34.0, line_y, lo.toordinal(), hi.toordinal(), 0.0, 1.0)
+    ticks = x_ticks(lo, hi, labels)
+    caps = "".join(f"M{num(f.x(d))} {num(line_y - 7)}v14" for d in (start, end))
+    marks = "".join(f"M{num(f.x(d))} {num(line_y)}v5" for d, _ in ticks)
+    canvas.add(stroke("path", "okr-chart__axis", None, d=f"M{num(f.left)} {num(line_y)}H{num(f.right)}{caps}{marks}",
+                       **{"stroke-width": 1.5}),
+               *(_tick_label(f.x(d), line_y + 19, t) for d, t in ticks))
+    bottom_row = (0.0, line_y + 24, WIDTH, MILESTONE_HEIGHT)
+    canvas.label(labels["chart_start"], [(f.x(start), MILESTONE_HEIGHT - 6, "start")], bottom_row)
+    canvas.label(labels["chart_end"], [(f.x(end), MILESTONE_HEIGHT - 6, "end")], bottom_row)
+    top_area = (0.0, 0.0, WIDTH, line_y - 8)
+    rows = (line_y - 18, line_y - 34, line_y - 50)
+    dx = f.x(due)
+    canvas.add(stroke("polygon", "okr-chart__target okr-chart__due", None,
+                       points=f"{num(dx - 7)},{num(line_y - 13)} {num(dx + 7)},{num(line_y - 13)} {num(dx)},{num(line_y)}",
+                       **{"stroke-width": 2}))
+    canvas.reserve(dx, line_y - 7, 8)
+    if done is not None:
+        cx = f.x(done)
+        canvas.add(element("circle", {"class": "okr-chart__latest okr-chart__done", "cx": cx, "cy": line_y, "r": 6.5}))
+        canvas.reserve(cx, line_y, 8)
+    if f.contains(as_of):
+        canvas.taken.append((f.x(as_of) - 1, 4.0, f.x(as_of) + 1, line_y + 8))
+    canvas.label(f"{labels['due']} {fmt_date(due)}", _row_places(dx, rows), top_area)
+    if done is not None:
+        canvas.label(f"{labels['done']} {fmt_date(done)}", _row_places(f.x(done), rows), top_area)
+    _today(canvas, f, as_of, labels, 4.0, line_y + 8)
+    return canvas.render()
+
+
+def _row_places(x: float, rows: Sequence[float]) -> list[Candidate]:
+    return [place for y in rows for place in ((x, y, "middle"), (x + 6, y, "start"), (x - 6, y, "end"))]
+
+
+def series_chart(*, chart_id: str, observations: Sequence[Point], fmt: Callable[[float], str],
+                 labels: Mapping[str, str], title: str, description: str) -> Markup:
+    """The full series of a metric, with its latest value written."""
+    series = _series(observations)
+    canvas = Canvas("series", chart_id, title, description, HEIGHT)
+    f = _plot(canvas, *_columns(series.ends), [], labels)
+    _observed(canvas, f, series, fmt, labels)
+    return canvas.render()

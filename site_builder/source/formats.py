@@ -1,0 +1,144 @@
+"""The file formats of DESIGN.md §3, declared once.
+
+The same declarations drive the loader (types, required fields, unknown keys, in
+``reader``) and the JSON Schema shipped for editors (``okr-portal schema``, in
+``json_schema``), so the two cannot drift apart. Rules that need more than one
+value at a time (dates in order, references between files) live in ``validate``.
+"""
+
+from __future__ import annotations
+
+from site_builder.compute.status import CONFIDENCES as CONFIDENCE_STATUSES
+from site_builder.source.kinds import DateKind, Enum, Field, Id, Lang, ListOf, Number, Obj, Str, StrMap, TextKind
+
+# --- the formats ----------------------------------------------------------
+# Every field has a doc: it is the description editors show on hover (okr-portal schema),
+# so it is written for the staff who edit these files, not for programmers.
+
+CONFIDENCES = tuple(s.value for s in CONFIDENCE_STATUSES)
+KR_TYPES = ("metric", "milestone", "maintain")
+FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
+
+_TEXT = " (Markdown; or one text per language, e.g. {en: ..., zh-TW: ...})"
+
+PERIOD = Obj(name="period", doc="A reporting period, such as a fiscal year or a quarter", fields=(
+    Field("id", Id(doc="Short name of the period, e.g. fy2026; objectives name their period with it"), required=True),
+    Field("title", TextKind(doc="Name shown on the site, e.g. 'Fiscal year 2026'" + _TEXT), required=True),
+    Field("start", DateKind(doc="First day of the period (YYYY-MM-DD)"), required=True),
+    Field("end", DateKind(doc="Last day of the period (YYYY-MM-DD)"), required=True),
+))
+
+THRESHOLDS = Obj(name="thresholds", doc="How far behind the expected trajectory a key result may fall", fields=(
+    Field("at_risk", Number(minimum=0, maximum=1, doc="Behind the expected progress by more than this share "
+                            "(0.10 = 10 percentage points): at risk"), default=0.10),
+    Field("off_track", Number(minimum=0, maximum=1, doc="Behind the expected progress by more than this share "
+                              "(0.25 = 25 percentage points): off track"), default=0.25),
+))
+
+PORTAL = Obj(name="portal", doc="okrs/portal.yml: the portal's settings", fields=(
+    Field("schema", Number(integer=True, doc="Version of the file format; this okr-portal reads 1"), required=True),
+    Field("title", TextKind(doc="Title of the site" + _TEXT), required=True),
+    Field("organization", TextKind(doc="The organization that publishes these OKRs" + _TEXT), required=True),
+    Field("description", TextKind(doc="Introduction shown on the home page" + _TEXT)),
+    Field("languages", ListOf(item=Lang(doc="Language code such as en or zh-TW"), min_items=1, unique=True,
+                              doc="Languages of the site, such as [en, zh-TW]; the first is the default"),
+          default=("en",)),
+    Field("base_url", Str(pattern=r"^https?://", what="URL", doc="Public address of the site, "
+                          "e.g. https://okrs.example.org/")),
+    Field("contact", TextKind(doc="How readers reach the organization" + _TEXT)),
+    Field("periods", ListOf(item=PERIOD, min_items=1, doc="The reporting periods; at least one"), required=True),
+    Field("thresholds", THRESHOLDS),
+))
+
+POINT = Obj(name="baseline", doc="Where the metric started: its value on a date", fields=(
+    Field("date", DateKind(doc="Date of the baseline value (YYYY-MM-DD)"), required=True),
+    Field("value", Number(doc="The metric's value on that date, a plain number such as 31 or 87.5"), required=True),
+))
+
+TARGET = Obj(name="target", doc="The value to reach, by a date (default: the period end)", fields=(
+    Field("date", DateKind(doc="Date by which to reach the target (YYYY-MM-DD); leave the key out "
+                           "to use the end of the objective's period"), empty_is_absent=False),
+    Field("value", Number(doc="The value to reach, a plain number such as 20 or 95"), required=True),
+))
+
+THRESHOLD = Obj(name="threshold", doc="The level to hold: min and/or max", fields=(
+    Field("min", Number(doc="Lowest acceptable value"), empty_is_absent=False),
+    Field("max", Number(doc="Highest acceptable value"), empty_is_absent=False),
+))
+
+UPDATE = Obj(name="update", doc="A check-in by the owner", fields=(
+    Field("date", DateKind(doc="Date of the check-in (YYYY-MM-DD)"), required=True),
+    Field("confidence", Enum(values=CONFIDENCES, doc="The owner's own assessment: on_track, at_risk or off_track; "
+                             "shown beside the computed status, never instead of it"), required=True),
+    Field("text", TextKind(doc="What happened and what is next" + _TEXT), required=True),
+))
+
+KEY_RESULT = Obj(name="key result", doc="A measurable result that shows progress on the objective", fields=(
+    Field("id", Id(doc="Short name of the key result, unique within the objective"), required=True),
+    Field("title", TextKind(doc="What the key result is, as shown on the site" + _TEXT), required=True),
+    Field("type", Enum(values=KR_TYPES, doc="metric: move a metric from baseline to target; "
+                       "maintain: hold a metric within a threshold; milestone: get something done by a date"),
+          default="metric", empty_is_absent=False),
+    Field("commitment", Enum(values=("committed", "aspirational"),
+                             doc="committed: expected to be fully achieved; aspirational: a stretch goal"),
+          default="committed"),
+    Field("weight", Number(exclusive_minimum=0, doc="How much this key result counts in the objective's progress, "
+                           "compared with the others (default 1)"), default=1),
+    Field("metric", Id(doc="Id of the metric it measures: the name of a file in okrs/metrics/ without .csv "
+                       "(metric and maintain key results)")),
+    Field("baseline", POINT),
+    Field("target", TARGET),
+    Field("threshold", THRESHOLD),
+    Field("due", DateKind(doc="Date the milestone is due (YYYY-MM-DD)")),
+    Field("done", DateKind(doc="Date the milestone was done (YYYY-MM-DD); leave it out while it is not done")),
+    Field("updates", ListOf(item=UPDATE, doc="Check-ins by the owner, in date order, newest last"), default=()),
+))
+
+# Which optional fields each key-result type needs and allows (DESIGN.md §3).
+KR_TYPE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "metric": {"required": ("metric", "baseline", "target"), "allowed": ("metric", "baseline", "target")},
+    "maintain": {"required": ("metric", "threshold"), "allowed": ("metric", "threshold")},
+    "milestone": {"required": ("due",), "allowed": ("due", "done")},
+}
+
+OBJECTIVE = Obj(name="objective", doc="okrs/objectives/**/*.yml: one objective", fields=(
+    Field("id", Id(doc="Short name of the objective, unique in the portal; it makes the page's address"),
+          required=True),
+    Field("period", Id(doc="Id of the period it belongs to, one of the periods in okrs/portal.yml"), required=True),
+    Field("title", TextKind(doc="What the objective is, as shown on the site" + _TEXT), required=True),
+    Field("owner", TextKind(doc="The accountable official or team" + _TEXT), required=True),
+    Field("description", TextKind(doc="Why the objective matters and how it will be reached" + _TEXT)),
+    Field("tags", ListOf(item=Id(doc="A tag: lowercase letters, digits and '-'"), unique=True,
+                         doc="Topics to list the objective under, such as [access, safety]"), default=()),
+    Field("visibility", Enum(values=("public", "draft"), doc="public (the default) or draft; drafts are never "
+                             "published"), default="public",
+          # Left empty, it would publish a file someone began to mark as a draft.
+          empty_is_absent=False),
+    Field("internal_notes", Str(doc="Notes for staff; never published, anywhere")),
+    Field("key_results", ListOf(item=KEY_RESULT, min_items=1, doc="The key results that measure the objective; "
+                                "at least one"), required=True),
+))
+
+FEED = Obj(name="feed", doc="Where scheduled refreshes pull this metric from", fields=(
+    Field("type", Enum(values=("csv", "json", "sql"), doc="Kind of source: csv, json or sql"), required=True),
+    Field("url", Str(doc="csv/json: http(s) URL or a path relative to the portal root")),
+    Field("date", Str(doc="Source column or field holding the date"), default="date"),
+    Field("value", Str(doc="Source column or field holding the value"), default="value"),
+    Field("records", Str(doc="json: dotted path to the list of records")),
+    Field("connection_env", Str(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", what="environment variable name",
+                                doc="sql: environment variable holding the SQLAlchemy URL")),
+    Field("query", Str(doc="sql: the query; it returns the date and value columns")),
+    Field("headers_env", StrMap(doc="HTTP headers; each value names the environment variable holding it")),
+))
+
+METRIC = Obj(name="metric", doc="okrs/metrics/<id>.yml: what a metric is and where its data comes from", fields=(
+    Field("title", TextKind(doc="Name of the metric, as shown on the site" + _TEXT)),
+    Field("unit", Str(doc="Shown after values: %, days, per 1,000 patient days")),
+    Field("decimals", Number(integer=True, minimum=0, maximum=10, doc="How many digits to show after the decimal "
+                             "point, from 0 to 10")),
+    Field("frequency", Enum(values=FREQUENCIES, doc="How often a new value comes: daily, weekly, monthly, "
+                            "quarterly or annual")),
+    Field("source", TextKind(doc="Who produces the data" + _TEXT)),
+    Field("methodology", TextKind(doc="How it is measured" + _TEXT)),
+    Field("feed", FEED),
+))
