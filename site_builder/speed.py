@@ -1,11 +1,15 @@
-"""The last few results of a function, found by the identity of what they were made from.
+"""The performance devices, in one place (DESIGN.md §7): what makes a large portal fast
+without making the stage code harder to read.
 
-A page is rendered in every language in turn (see render), and the languages
-draw the same lines from the same observations: a chart's points, a metric's
-CSV. Comparing a few hundred observations to find an earlier result would cost
-nearly what it saves, so the result is found by the *identity* of the object it
-was made from (a metric's observations, say). The memo keeps that object alive
-with its result, so its id cannot pass to another object while the entry lasts.
+- Memos that find an earlier result by the *identity* of what it was made from
+  (``Recent``): a page is rendered in every language in turn, and the languages
+  draw the same lines from the same observations. Comparing a few hundred
+  observations to find an earlier result would cost nearly what it saves; the memo
+  keeps the object alive with its result, so its id cannot pass to another object
+  while the entry lasts. And one per-report memo (``report_memo``).
+- Forked worker processes for rendering (``forked``) and for loading (``elsewhere``).
+- Pauses of the cyclic garbage collector while pages render and while files load.
+- At the end, a list of the caches kept on their own functions elsewhere.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import multiprocessing
 import os
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Callable, Hashable, Iterator, TypeVar
 
@@ -144,8 +149,6 @@ def _work_shared(chunk: list):
 # --- loading ------------------------------------------------------------------------
 # source.load reads a large portal's objective files in two processes, with the
 # collector paused.
-
-from concurrent.futures.process import BrokenProcessPool  # noqa: E402 - this section's own
 
 PARALLEL_FROM = 300  # objective files; below this, starting a process costs more than it saves
 

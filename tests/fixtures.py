@@ -29,6 +29,15 @@ periods:
   - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
 """
 
+# The same portal in one language, with one period.
+ONE_LANGUAGE_PORTAL_YML = """\
+schema: 1
+title: Test portal
+organization: Test organization
+periods:
+  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
+"""
+
 # Lines 1-5 of every objective below; key results start at line 6.
 OBJECTIVE_HEAD = """\
 id: a
@@ -59,11 +68,3 @@ SHORTER_WAITS = OBJECTIVE_HEAD + """\
 
 WAIT_CSV = "date,value\n2026-01-01,30\n2026-02-01,28\n"
 
-
-def shorter_waits(objective_id: str = "a", **replace: str) -> str:
-    """SHORTER_WAITS with another id, or with lines replaced: shorter_waits(title="title: Faster")."""
-    text = SHORTER_WAITS.replace("id: a\n", f"id: {objective_id}\n", 1)
-    for key, line in replace.items():
-        old = next(row for row in text.splitlines() if row.strip().startswith(f"{key}:"))
-        text = text.replace(old, old[: len(old) - len(old.lstrip())] + line, 1)
-    return text

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from conftest import REPO
 from site_builder.lock import portal_lock
+from fixtures import ONE_LANGUAGE_PORTAL_YML as PORTAL_YML, SHORTER_WAITS as OBJECTIVE
 
 AS_OF = "2026-11-24"
 
@@ -146,26 +147,6 @@ def test_an_engine_error_is_its_error_lines_and_one_summary(tmp_path):
 
 
 # --- base_url ------------------------------------------------------------------------------
-
-PORTAL_YML = """\
-schema: 1
-title: Test portal
-organization: Test organization
-periods:
-  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
-"""
-OBJECTIVE = """\
-id: a
-period: cy2026
-title: Shorter waits
-owner: Access team
-key_results:
-  - id: wait
-    title: New-patient wait
-    metric: wait
-    baseline: {date: 2026-01-01, value: 30}
-    target: {value: 20}
-"""
 
 
 def _small_portal(root: Path, portal_yml: str) -> Path:

@@ -17,18 +17,9 @@ import re
 
 import pytest
 
-# The same portal.yml as the conftest default (periods cy2025 and cy2026, languages [en, zh-TW],
-# default thresholds), repeated here so that tests can add thresholds to it.
-MINIMAL_PORTAL_YML = """\
-schema: 1
-title: Test portal
-organization: Test organization
-languages: [en, zh-TW]
-periods:
-  - {id: cy2025, title: Calendar year 2025, start: 2025-01-01, end: 2025-12-31}
-  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
-"""
-
+# The conftest default portal.yml (periods cy2025 and cy2026, languages [en, zh-TW], default
+# thresholds), which tests extend with thresholds of their own.
+from fixtures import PORTAL_YML as MINIMAL_PORTAL_YML
 
 
 def A(value, abs=1e-6):  # noqa: A002 - pytest.approx's own keyword

@@ -14,30 +14,11 @@ import pytest
 from site_builder.source import load
 from site_builder.problems import EXCERPT_CHARS, Problem
 from site_builder.source.yaml_reader import parse_yaml
+from fixtures import (
+    ONE_LANGUAGE_PORTAL_YML as PORTAL_YML, OBJECTIVE_PATH as A, WAIT_CSV_PATH as CSV, PORTAL_PATH as PORTAL,
+    SHORTER_WAITS as OBJ, WAIT_CSV,
+)
 
-A = "okrs/objectives/a.yml"
-CSV = "okrs/metrics/wait.csv"
-PORTAL = "okrs/portal.yml"
-PORTAL_YML = """\
-schema: 1
-title: Test portal
-organization: Test organization
-periods:
-  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
-"""
-OBJ = """\
-id: a
-period: cy2026
-title: Shorter waits
-owner: Access team
-key_results:
-  - id: wait
-    title: New-patient wait
-    metric: wait
-    baseline: {date: 2026-01-01, value: 30}
-    target: {value: 20}
-"""
-WAIT_CSV = "date,value\n2026-01-01,30\n2026-02-01,28\n"
 SECRET = "s3cret-0f-the-machine"
 OUTSIDE_OBJ = OBJ.replace("id: a\n", "id: stolen\n").replace("Shorter waits", SECRET)
 OUTSIDE_LINK = "is a link to a file outside the portal; it is not read"

@@ -20,56 +20,12 @@ import yaml
 from jsonschema import Draft7Validator
 
 from site_builder.source.json_schema import SCHEMAS, json_schema, schema_text
+from fixtures import (
+    OBJECTIVE_HEAD as HEAD, OBJECTIVE_PATH as A, WAIT_CSV_PATH as CSV, PORTAL_PATH as PORTAL, PORTAL_YML,
+    SHORTER_WAITS as OBJ, WAIT_CSV,
+)
 
 REPO = Path(__file__).resolve().parent.parent
-A = "okrs/objectives/a.yml"
-CSV = "okrs/metrics/wait.csv"
-PORTAL = "okrs/portal.yml"
-
-# okrs/portal.yml, by line:
-#  1 schema: 1
-#  2 title: Test portal
-#  3 organization: Test organization
-#  4 languages: [en, zh-TW]
-#  5 periods:
-#  6   - {id: cy2025, ...}
-#  7   - {id: cy2026, ...}
-PORTAL_YML = """\
-schema: 1
-title: Test portal
-organization: Test organization
-languages: [en, zh-TW]
-periods:
-  - {id: cy2025, title: Calendar year 2025, start: 2025-01-01, end: 2025-12-31}
-  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
-"""
-
-# okrs/objectives/a.yml, by line:
-#  1 id: a
-#  2 period: cy2026
-#  3 title: Shorter waits
-#  4 owner: Access team
-#  5 key_results:
-#  6   - id: wait
-#  7     title: New-patient wait
-#  8     metric: wait
-#  9     baseline: {date: 2026-01-01, value: 30}
-# 10     target: {value: 20}
-OBJ = """\
-id: a
-period: cy2026
-title: Shorter waits
-owner: Access team
-key_results:
-  - id: wait
-    title: New-patient wait
-    metric: wait
-    baseline: {date: 2026-01-01, value: 30}
-    target: {value: 20}
-"""
-# Lines 1-5 of OBJ, for objectives with key results of their own (they start at line 6).
-HEAD = OBJ.split("  - id: wait")[0]
-WAIT_CSV = "date,value\n2026-01-01,30\n2026-02-01,28\n"
 
 
 def edit(text: str, old: str, new: str) -> str:

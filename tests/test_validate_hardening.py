@@ -18,39 +18,11 @@ from site_builder.commands.build import WORK_DIR
 from site_builder.problems import excerpt
 from site_builder.source.json_schema import SCHEMAS, json_schema
 from site_builder.source.values import LARGEST_NUMBER
+from fixtures import (
+    OBJECTIVE_PATH as A, WAIT_CSV_PATH as CSV, PORTAL_PATH as PORTAL, PORTAL_YML, OBJECTIVE_HEAD as HEAD, WAIT_CSV,
+)
 
-A = "okrs/objectives/a.yml"
-CSV = "okrs/metrics/wait.csv"
-PORTAL = "okrs/portal.yml"
 AS_OF = "2026-07-01"
-
-# okrs/portal.yml, by line:
-#  1 schema: 1
-#  2 title: Test portal
-#  3 organization: Test organization
-#  4 languages: [en, zh-TW]
-#  5 periods:
-#  6   - {id: cy2025, ...}
-#  7   - {id: cy2026, ...}
-PORTAL_YML = """\
-schema: 1
-title: Test portal
-organization: Test organization
-languages: [en, zh-TW]
-periods:
-  - {id: cy2025, title: Calendar year 2025, start: 2025-01-01, end: 2025-12-31}
-  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
-"""
-
-# Lines 1-5 of every objective below; its key results start at line 6.
-HEAD = """\
-id: a
-period: cy2026
-title: Shorter waits
-owner: Access team
-key_results:
-"""
-WAIT_CSV = "date,value\n2026-01-01,30\n2026-02-01,28\n"
 
 
 def metric_kr(metric="metric: wait", baseline="baseline: {date: 2026-01-01, value: 30}",

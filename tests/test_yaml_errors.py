@@ -17,44 +17,10 @@ import yaml
 
 from site_builder.source import yaml_reader as yamlsource
 from site_builder.problems import Problem
+from fixtures import (
+    OBJECTIVE_PATH as A, WAIT_CSV_PATH as CSV, PORTAL_PATH as PORTAL, PORTAL_YML, SHORTER_WAITS as OBJ, WAIT_CSV,
+)
 
-A = "okrs/objectives/a.yml"
-CSV = "okrs/metrics/wait.csv"
-PORTAL = "okrs/portal.yml"
-PORTAL_YML = """\
-schema: 1
-title: Test portal
-organization: Test organization
-languages: [en, zh-TW]
-periods:
-  - {id: cy2025, title: Calendar year 2025, start: 2025-01-01, end: 2025-12-31}
-  - {id: cy2026, title: Calendar year 2026, start: 2026-01-01, end: 2026-12-31}
-"""
-
-# okrs/objectives/a.yml, by line:
-#  1 id: a
-#  2 period: cy2026
-#  3 title: Shorter waits
-#  4 owner: Access team
-#  5 key_results:
-#  6   - id: wait
-#  7     title: New-patient wait
-#  8     metric: wait
-#  9     baseline: {date: 2026-01-01, value: 30}
-# 10     target: {value: 20}
-OBJ = """\
-id: a
-period: cy2026
-title: Shorter waits
-owner: Access team
-key_results:
-  - id: wait
-    title: New-patient wait
-    metric: wait
-    baseline: {date: 2026-01-01, value: 30}
-    target: {value: 20}
-"""
-WAIT_CSV = "date,value\n2026-01-01,30\n2026-02-01,28\n"
 
 # Words of the YAML parser's own messages: none may reach a staff member.
 JARGON = re.compile(r"block collection|block mapping|block sequence|flow sequence|flow mapping|indicator|"

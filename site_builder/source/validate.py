@@ -11,6 +11,7 @@ from typing import Iterator
 
 from site_builder import SCHEMA_VERSION
 from site_builder.model import KeyResult, Metric, Objective, Portal, Settings, target_date
+from site_builder.redaction import redact
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS
 from site_builder.source.reader import misspelled
@@ -266,6 +267,4 @@ def _metric(metric: Metric, settings: Settings | None) -> Iterator[Problem]:
 
 def _shown_url(url: str) -> str:
     """A feed URL as a message may quote it: without a password (user:password@), then cut short."""
-    from site_builder.redaction import redact  # only here: the one function of this module that needs it
-
     return excerpt(redact(url))
