@@ -131,7 +131,7 @@ class Objective:
 
 
 @dataclass(frozen=True)
-class Feed:
+class FeedSettings:
     type: str | None
     url: str | None
     date: str
@@ -161,7 +161,7 @@ class Metric:
     frequency: str | None
     source: Text | None
     methodology: Text | None
-    feed: Feed | None
+    feed: FeedSettings | None
     observations: tuple[Observation, ...]  # sorted by date
     csv_path: str | None
     meta_path: str | None

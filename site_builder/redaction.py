@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from site_builder.problems import EXCERPT_CHARS, excerpt
 
 if TYPE_CHECKING:
-    from site_builder.model import Feed
+    from site_builder.model import FeedSettings
 
 MIN_SECRET_CHARS = 4  # a part of a secret shorter than this is not redacted on its own (see feed_secrets)
 # Keys of a database URL's query that hold a password (libpq's and the drivers' spellings).
@@ -71,7 +71,7 @@ def _any_encoding(secret: str) -> str:
     return "".join(parts)
 
 
-def feed_secrets(feed: Feed | None, environ=None) -> tuple[str, ...]:
+def feed_secrets(feed: FeedSettings | None, environ=None) -> tuple[str, ...]:
     """Everything secret a message about ``feed`` could hold, found before anything
     is fetched so that a message from any step is redacted with all of it: header
     values read from headers_env (and the credentials after an auth scheme, and a

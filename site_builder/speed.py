@@ -7,8 +7,8 @@ without making the stage code harder to read.
   observations to find an earlier result would cost nearly what it saves; the memo
   keeps the object alive with its result, so its id cannot pass to another object
   while the entry lasts. And one per-report memo (``report_memo``).
-- Forked worker processes for rendering (``forked``) and for loading (``elsewhere``).
-- Pauses of the cyclic garbage collector while pages render and while files load.
+- Forked worker processes (``forked``), for rendering and for loading.
+- A pause of the cyclic garbage collector (``collector_off``) while files load and pages render.
 - At the end, a list of the caches kept on their own functions elsewhere.
 """
 
@@ -68,28 +68,36 @@ def report_memo(report: object) -> dict:
 _memo: list = [None, {}]
 
 
-# --- the collector and worker processes of render -------------------------------------
+# --- the collector and worker processes ------------------------------------------------
+# Used by render.pages (pages in forked workers) and source.load (a large portal's
+# objective files read in a second process).
 
 
 @contextmanager
 def collector_off() -> Iterator[None]:
-    """No automatic cyclic garbage collection while the pages are rendered, here and in
-    the forked workers (which inherit the setting): rendering allocates enough to run
-    the collector thousands of times, each run walking what the memos keep. Reference
-    counting frees nearly all it drops; the few cycles a page leaves are young, and
+    """No automatic cyclic garbage collection inside the block, here and in the forked
+    workers (which inherit the setting). Loading makes a million objects that stay
+    (observations, mostly) and rendering allocates enough to run the collector thousands
+    of times: each run would walk the growing heap (a third of the loading time). Reference
+    counting frees nearly all that is dropped; the few cycles a page leaves are young, and
     young_collections() collects the youngest generation every few pages (a test checks
-    that nothing else is left). The objects that exist now (the portal, its report) are
-    also set aside ("frozen"), so that no collection walks them, and forked workers do
-    not touch (and copy) their memory for it."""
+    that nothing else is left).
+
+    The objects that exist at the start (the portal, its report) are set aside ("frozen"),
+    so that no collection walks them and forked workers do not touch (and copy) their
+    memory for it. At the end, what was set aside and what the block made go straight to
+    the oldest generation (freeze, then unfreeze, moves them there without a scan):
+    otherwise the first collection afterwards would walk every object just read."""
     enabled = gc.isenabled()
-    frozen = not gc.get_freeze_count()  # else someone else froze objects: leave their arrangement alone
+    ours = not gc.get_freeze_count()  # else someone else froze objects: leave their arrangement alone
     gc.disable()
-    if frozen:
+    if ours:
         gc.freeze()
     try:
         yield
     finally:
-        if frozen:
+        if ours:
+            gc.freeze()
             gc.unfreeze()
         if enabled:
             gc.enable()
@@ -116,29 +124,47 @@ def worker_count(workers: int | None, jobs: int, parallel_from: int) -> int:
     core): 1 (none) below ``parallel_from`` jobs, where starting workers costs more than
     it saves, or where processes cannot be forked."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers < 2 or jobs < parallel_from or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or jobs < parallel_from or not can_fork():
         return 1
     return workers
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 _shared: Callable | None = None  # the work of forked workers, inherited rather than pickled
 
 
-def forked(work: Callable[[list], T], chunks: list[list], workers: int,
+def forked(work: Callable[[list], T], chunks: list[list], processes: int,
            meanwhile: Callable[[], object]) -> tuple[list[T], object]:
-    """[work(chunk) for chunk in chunks] in ``workers`` forked processes, and what
+    """[work(chunk) for chunk in chunks] in ``processes`` forked processes, and what
     ``meanwhile()`` returns: called in this process while the workers work, so what it
     does costs no time of its own. ``work`` and what it refers to reach the workers by
-    the fork, not pickled; only the chunks and the results travel."""
+    the fork, not pickled; only the chunks and the results travel.
+
+    With no chunks, no processes asked for, or no fork on this system, everything runs
+    here in turn. A worker killed (out of memory, say) loses nothing: its work is done
+    here instead, so a result is never missing."""
+    if not chunks or processes < 1 or not can_fork():
+        rest = meanwhile()
+        return [work(chunk) for chunk in chunks], rest
     global _shared
     _shared = work
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = pool.map(_work_shared, chunks)  # submitted now, collected below
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_work_shared, chunk) for chunk in chunks]  # submitted now, collected below
             rest = meanwhile()
-            return list(results), rest
+            return [_result(future, work, chunk) for future, chunk in zip(futures, chunks)], rest
     finally:
         _shared = None
+
+
+def _result(future, work: Callable[[list], T], chunk: list) -> T:
+    try:
+        return future.result()
+    except (BrokenProcessPool, OSError):
+        return work(chunk)
 
 
 def _work_shared(chunk: list):
@@ -146,51 +172,8 @@ def _work_shared(chunk: list):
     return _shared(chunk)
 
 
-# --- loading ------------------------------------------------------------------------
-# source.load reads a large portal's objective files in two processes, with the
-# collector paused.
-
-PARALLEL_FROM = 300  # objective files; below this, starting a process costs more than it saves
-
-
-@contextmanager
-def elsewhere(function, *args):
-    """Start ``function(*args)`` in a forked process; yields a callable that returns its result
-    once the block is done. Where there is no fork, or nothing to do, or the process fails,
-    the function runs here instead (called when the result is asked for): never a lost result."""
-    if not args[-1] or "fork" not in multiprocessing.get_all_start_methods():
-        yield lambda: function(*args)
-        return
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = pool.submit(function, *args)
-
-        def result():
-            try:
-                return future.result()
-            except (BrokenProcessPool, OSError):  # killed, or out of memory: read them here
-                return function(*args)
-
-        yield result
-
-
-@contextmanager
-def collector_paused():
-    """No cyclic garbage collection while the files are read: a large portal is a million
-    new objects that stay (observations, mostly), and the collector would scan them over
-    and over as the heap grows (a third of the loading time). Reference counting still
-    frees what is dropped; the few cycles (parsers) wait for the next collection."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if not gc.get_freeze_count():
-            # Straight to the oldest generation (freeze, then unfreeze, moves them there without
-            # a scan): otherwise the first collection after this walks every object just read.
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
+PARALLEL_FROM = 300  # objective files that source.load reads in a second process; below this,
+# starting a process costs more than it saves
 
 
 # --- caches elsewhere ------------------------------------------------------------------

@@ -66,5 +66,13 @@ SHORTER_WAITS = OBJECTIVE_HEAD + """\
     target: {value: 20}
 """
 
+
+
+def shorter_waits(objective_id: str = "a", more_key_results: str = "") -> str:
+    """SHORTER_WAITS under another id, with more key results after 'wait' (list items
+    indented two spaces, as those above)."""
+    return SHORTER_WAITS.replace("id: a\n", f"id: {objective_id}\n", 1) + more_key_results
+
+
 WAIT_CSV = "date,value\n2026-01-01,30\n2026-02-01,28\n"
 

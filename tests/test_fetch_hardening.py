@@ -326,11 +326,11 @@ def test_redact_knows_the_spellings_a_server_sends_back():
 
 
 def test_the_secrets_of_a_feed_are_known_before_anything_is_fetched():
-    from site_builder.model import Feed
+    from site_builder.model import FeedSettings
     from site_builder.problems import Loc
 
     def feed(**kw):
-        return Feed(**({"type": "csv", "url": None, "date": "date", "value": "value", "records": None,
+        return FeedSettings(**({"type": "csv", "url": None, "date": "date", "value": "value", "records": None,
                         "connection_env": None, "query": None, "headers_env": {}, "loc": Loc("x.yml")} | kw))
 
     env = {"TOKEN": "Bearer tok-123456", "SHORT": "Bearer ab",

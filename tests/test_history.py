@@ -8,21 +8,11 @@ from datetime import date
 import pytest
 
 from conftest import MINIMAL_PORTAL_YML
+from fixtures import shorter_waits
 from gitrepo import Repo
 from site_builder.history.revisions import read_history
 
-OBJECTIVE = """\
-    id: access
-    period: cy2026
-    title: Shorter waits
-    owner: Access team
-    key_results:
-      - id: wait
-        title: New-patient wait
-        metric: wait
-        baseline: {date: 2026-01-01, value: 30}
-        target: {value: 20}
-    """
+OBJECTIVE = shorter_waits("access")
 WAIT_CSV = "date,value\n2026-01-01,30\n2026-02-01,28\n"
 
 
@@ -71,7 +61,7 @@ def test_target_change_in_a_merged_pull_request(repo):
 
 def test_squash_merge_subject_names_the_pull_request(repo):
     repo.commit("Raise the weight of the wait (#12)", "2026-02-01T09:00:00+00:00",
-                {"okrs/objectives/cy2026/access.yml": OBJECTIVE.replace("metric: wait", "metric: wait\n        weight: 2")})
+                {"okrs/objectives/cy2026/access.yml": OBJECTIVE.replace("metric: wait", "metric: wait\n    weight: 2")})
     change = read_history(repo.root).changes[-1]
     assert change.revision.pull_request == 12
     assert [(f.field, f.old, f.new) for f in change.fields] == [("weight", 1, 2)]

@@ -16,7 +16,7 @@ import pytest
 
 from site_builder.source import csv_reader as csvsource
 from site_builder.source import load
-from site_builder.speed import elsewhere
+from site_builder.speed import forked
 from site_builder.source.values import LARGEST_NUMBER
 
 DEMO = Path(__file__).resolve().parents[1] / "okrs"
@@ -56,16 +56,19 @@ def test_a_forked_reader_gives_what_one_process_reads(tmp_path, monkeypatch):
     assert [o.path for o in forked.portal.objectives] == [rel for rel in files if not rel.endswith("aa-syntax.yml")]
 
 
-def _dies_in_a_child(parent_pid: int, files: list[str]) -> list[str]:
-    if os.getpid() != parent_pid:
-        os._exit(3)  # as a process killed for want of memory
-    return files
+def test_a_worker_process_that_dies_costs_nothing(tmp_path):
+    parent = os.getpid()
+    ran_in: list[int] = []
 
+    def read(files: list[str]) -> list[str]:
+        if os.getpid() != parent:
+            os._exit(3)  # as a process killed for want of memory
+        ran_in.append(os.getpid())
+        return files
 
-def test_a_reader_process_that_dies_costs_nothing(tmp_path):
-    with elsewhere(_dies_in_a_child, os.getpid(), ["a.yml", "b.yml"]) as result:
-        pass
-    assert result() == ["a.yml", "b.yml"]  # read here instead
+    results, rest = forked(read, [["a.yml"], ["b.yml"]], 2, lambda: "meanwhile")
+    assert results == [["a.yml"], ["b.yml"]] and rest == "meanwhile"
+    assert ran_in == [parent, parent]  # read here instead, once the workers died
 
 
 # --- numbers in metric CSVs ----------------------------------------------------------------

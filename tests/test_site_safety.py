@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from fixtures import SHORTER_WAITS
+
 AS_OF = "2026-11-24"
 BASE_URL = "https://okrs.example.org/"
 
@@ -574,18 +576,7 @@ def test_drafts_and_internal_notes_are_never_published(portal, cli):
 
 # --- 3. a failing build leaves the previous site intact -----------------------------------
 
-GOOD_OBJECTIVE = """\
-    id: a
-    period: cy2026
-    title: Shorter waits
-    owner: Access team
-    key_results:
-      - id: wait
-        title: New-patient wait
-        metric: wait
-        baseline: {date: 2026-01-01, value: 30}
-        target: {value: 20}
-    """
+GOOD_OBJECTIVE = SHORTER_WAITS
 
 
 def _leftovers(root: Path) -> list[str]:

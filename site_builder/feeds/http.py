@@ -19,7 +19,7 @@ import urllib.request
 
 from site_builder.feeds import retry
 from site_builder.feeds.errors import FeedError
-from site_builder.model import Feed
+from site_builder.model import FeedSettings
 from site_builder.redaction import quoted, redact
 
 MAX_ANSWER_BYTES = 20 * 1024 * 1024  # of an answer however it comes: feeds/local.py reads it too
@@ -48,7 +48,7 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
         return request
 
 
-def request_headers(feed: Feed) -> dict[str, str]:
+def request_headers(feed: FeedSettings) -> dict[str, str]:
     """The feed's headers_env with each value read from the environment; FeedError if one is unset."""
     headers = {}
     for name, variable in (feed.headers_env or {}).items():

@@ -17,7 +17,7 @@ import math
 from datetime import date
 
 from site_builder.feeds.errors import FeedError
-from site_builder.model import Feed
+from site_builder.model import FeedSettings
 from site_builder.redaction import quoted
 from site_builder.source.values import LARGEST_NUMBER, NOT_A_DATE, in_range, is_number_text, read_date
 
@@ -76,7 +76,7 @@ def shown_columns(columns: list[str], secrets: tuple[str, ...] = ()) -> str:
     return shown + (", …" if len(columns) > 10 else "")
 
 
-def _parse_csv(text: str, feed: Feed, secrets: tuple[str, ...] = ()) -> list[tuple[date, float | None, str]]:
+def _parse_csv(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> list[tuple[date, float | None, str]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -102,7 +102,7 @@ def _parse_csv(text: str, feed: Feed, secrets: tuple[str, ...] = ()) -> list[tup
         raise FeedError(f"the answer is not valid CSV: {quoted(exc, secrets, 200)}") from None
 
 
-def _parse_json(text: str, feed: Feed, secrets: tuple[str, ...] = ()) -> list[tuple[date, float | None, str]]:
+def _parse_json(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> list[tuple[date, float | None, str]]:
     if not text.strip():
         raise FeedError("the answer is empty")
     try:
@@ -133,7 +133,7 @@ def _parse_json(text: str, feed: Feed, secrets: tuple[str, ...] = ()) -> list[tu
     return rows
 
 
-def parse_answer(body: bytes, feed: Feed, secrets: tuple[str, ...] = ()) -> dict[date, float]:
+def parse_answer(body: bytes, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> dict[date, float]:
     """The observations in a feed's answer, by date; raises FeedError."""
     text = _text(body)
     rows = _parse_csv(text, feed, secrets) if feed.type == "csv" else _parse_json(text, feed, secrets)

@@ -33,7 +33,7 @@ from site_builder.feeds.local import read_local
 from site_builder.feeds.merge import canonical, merge, remove_stale_temporaries, write_atomically
 from site_builder.feeds.parse import observations, parse_answer
 from site_builder.lock import lock_path, portal_lock
-from site_builder.model import Feed, Metric
+from site_builder.model import FeedSettings, Metric
 from site_builder.redaction import feed_secrets, quoted, redact
 from site_builder.source.load import METRICS_DIR, load_portal
 
@@ -54,7 +54,7 @@ class Result:
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
 
-def _answer(root: Path, feed: Feed, secrets: tuple[str, ...] = ()) -> bytes:
+def _answer(root: Path, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> bytes:
     headers = request_headers(feed)  # before the url: an unset variable is reported for a local file too
     url = feed.url or ""
     if not url:

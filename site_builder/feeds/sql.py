@@ -40,14 +40,14 @@ from typing import Mapping
 from site_builder.feeds import retry
 from site_builder.feeds.errors import FeedError
 from site_builder.feeds.parse import obs_date, obs_value, shown_columns
-from site_builder.model import Feed
+from site_builder.model import FeedSettings
 from site_builder.redaction import database_url_secrets, quoted, redact
 
 MAX_ROWS = 1_000_000  # rows read from one answer; a feed is one metric's series
 _BATCH = 1000
 
 
-def read_rows(feed: Feed, environ: Mapping[str, str] | None = None) -> list[tuple[date, float | None, str]]:
+def read_rows(feed: FeedSettings, environ: Mapping[str, str] | None = None) -> list[tuple[date, float | None, str]]:
     """Run the feed's query; its rows as (date, value or None, where). Raises FeedError."""
     environ = os.environ if environ is None else environ
     variable = feed.connection_env
@@ -153,7 +153,7 @@ def _has_module(name: str) -> bool:
 # --- reading -------------------------------------------------------------------------
 
 
-def _read(feed: Feed, raw: str, variable: str, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
+def _read(feed: FeedSettings, raw: str, variable: str, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
     engine, backend, shown = _engine(raw, variable, secrets)
     try:
         connection = _connect(engine, shown, secrets)
@@ -198,7 +198,7 @@ def _connect(engine, shown: str, secrets: tuple[str, ...]):
     return retry.retried(connect_once, give_up)
 
 
-def _query(connection, backend: str, feed: Feed, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
+def _query(connection, backend: str, feed: FeedSettings, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
     if backend == "postgresql":
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         millis = max(1, int(retry.TIMEOUT_SECONDS * 1000))

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from site_builder.source.csv_reader import parse_observations
 from site_builder.model import (
-    Feed, KeyResult, Metric, Objective, Period, Point, Portal, Settings, Threshold, Thresholds, Update,
+    FeedSettings, KeyResult, Metric, Objective, Period, Point, Portal, Settings, Threshold, Thresholds, Update,
 )
 from site_builder.problems import Loc, Problem
 from site_builder.source.formats import METRIC, OBJECTIVE, PORTAL
 from site_builder.source.kinds import ID_RE, Obj, Record, Val
 from site_builder.source.reader import Reader
 from site_builder.source.yaml_reader import parse_yaml, read_text, read_yaml
-from site_builder.speed import PARALLEL_FROM, collector_paused, elsewhere
+from site_builder.speed import PARALLEL_FROM, collector_off, forked
 
 OKRS = "okrs"
 PORTAL_FILE = "okrs/portal.yml"
@@ -47,16 +47,19 @@ def load_portal(root: Path) -> Loaded:
     if _refused(root, OKRS, problems):
         return Loaded(Portal(str(root), None, (), {}), tuple(problems))
     settings = _load_settings(root, reader)
-    with collector_paused():
+    with collector_off():
         files = _objective_files(root, problems)
         # A large portal's objective files are most of the reading: a forked process reads
         # two thirds of them while this one reads the rest and the metrics.
         split = len(files) // 3 if len(files) >= PARALLEL_FROM else len(files)
-        with elsewhere(_load_objectives, root, files[split:]) as theirs:
-            objectives, objective_problems = _load_objectives(root, files[:split])
-            metric_problems: list[Problem] = []
-            metrics = _load_metrics(root, Reader(metric_problems))
-        more, more_problems = theirs()
+        metric_problems: list[Problem] = []
+
+        def meanwhile():
+            return _load_objectives(root, files[:split]), _load_metrics(root, Reader(metric_problems))
+
+        theirs, ((objectives, objective_problems), metrics) = forked(
+            lambda chunk: _load_objectives(root, chunk), [files[split:]] if split < len(files) else [], 1, meanwhile)
+        more, more_problems = theirs[0] if theirs else ((), [])
     problems += objective_problems + more_problems + metric_problems  # in file order, as one process has them
     portal = Portal(str(root), settings, objectives + more, metrics)
     return Loaded(portal, tuple(problems))
@@ -355,12 +358,12 @@ def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | Non
     )
 
 
-def _feed(val: Val | None) -> Feed | None:
+def _feed(val: Val | None) -> FeedSettings | None:
     if val is None:
         return None
     rec: Record = val.value
     headers = {name: v.value for name, v in rec.get_value("headers_env", {}).items()}
-    return Feed(
+    return FeedSettings(
         type=rec.get_value("type"),
         url=rec.get_value("url"),
         date=rec.get_value("date", "date"),
