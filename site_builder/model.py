@@ -19,14 +19,25 @@ from site_builder.problems import Loc
 from site_builder.text import Text
 
 
-
-
 @dataclass(frozen=True)
 class Period:
     id: str
     title: Text | None
     start: date | None
     end: date | None
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of the organization (okrs/units.yml, schema 2): the root has no parent."""
+
+    id: str | None
+    parent: str | None
+    title: Text | None
+    lead: Text | None
+    description: Text | None
     loc: Loc
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
 
@@ -124,10 +135,20 @@ class Objective:
     path: str
     loc: Loc
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+    unit: str | None = None  # [2] as written; None: the organization (the root unit)
+    aligns_to: str | None = None  # [2] "objective" or "objective/key-result", as written
 
     @property
     def is_public(self) -> bool:
         return self.visibility == "public"
+
+    @property
+    def parent_ref(self) -> tuple[str, str | None] | None:
+        """What it aligns to: (objective id, key result id or None), or None."""
+        if not self.aligns_to:
+            return None
+        objective_id, _, key_result_id = self.aligns_to.partition("/")
+        return objective_id, key_result_id or None
 
 
 @dataclass(frozen=True)
@@ -187,10 +208,16 @@ class Portal:
     settings: Settings | None
     objectives: tuple[Objective, ...]
     metrics: Mapping[str, Metric]
+    units: tuple[Unit, ...] = ()  # [2] okrs/units.yml, in file order; () without it
+    units_path: str | None = None  # okrs/units.yml when the file exists
 
     @property
     def public_objectives(self) -> tuple[Objective, ...]:
         return tuple(o for o in self.objectives if o.is_public)
+
+    @property
+    def root_unit(self) -> Unit | None:
+        return next((u for u in self.units if u.parent is None), None)
 
 
 def target_date(key_result: KeyResult, period: Period | None) -> date | None:

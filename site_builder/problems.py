@@ -26,9 +26,12 @@ class Loc:
 class Problem:
     loc: Loc
     message: str
+    # A warning is worth fixing but stops nothing: validate prints it and still exits 0,
+    # and build, status and diff go on (``check`` keeps warnings apart from errors).
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.loc}: {self.message}"
+        return f"{self.loc}: warning: {self.message}" if self.warning else f"{self.loc}: {self.message}"
 
 
 EXCERPT_CHARS = 40  # of a user's value quoted in a message: enough to find it, never a whole file
@@ -69,7 +72,7 @@ def format_problem(problem: Problem, style: str = "text") -> str:
     """One line for a problem: ``text`` for people, ``github`` for Actions annotations."""
     if style == "github":
         return (
-            f"::error file={_escape_property(problem.loc.path)},"
+            f"::{'warning' if problem.warning else 'error'} file={_escape_property(problem.loc.path)},"
             f"line={problem.loc.line}::{_escape_data(problem.message)}"
         )
     return str(problem)

@@ -76,3 +76,38 @@ def shorter_waits(objective_id: str = "a", more_key_results: str = "") -> str:
 
 WAIT_CSV = "date,value\n2026-01-01,30\n2026-02-01,28\n"
 
+
+
+# --- schema 2: a small organization ---------------------------------------------------
+
+SCHEMA2_PORTAL_YML = ONE_LANGUAGE_PORTAL_YML.replace("schema: 1", "schema: 2")
+
+UNITS_YML = """\
+- {id: system, title: Test organization}
+- {id: north, parent: system, title: North}
+- {id: south, parent: system, title: South}
+"""
+
+# The organization's objective, with two rollup key results and a milestone.
+TOP_YML = """\
+id: top
+period: cy2026
+title: Top
+owner: CEO
+key_results:
+  - {id: access, title: Access, type: rollup}
+  - {id: safety, title: Safety, type: rollup}
+  - {id: plan, title: Plan, type: milestone, due: 2026-06-30}
+"""
+
+# North's objective, aligned to top's first rollup (its milestone late from June).
+CHILD_YML = """\
+id: child
+period: cy2026
+title: Child
+owner: North lead
+unit: north
+aligns_to: top/access
+key_results:
+  - {id: m, title: M, type: milestone, due: 2026-05-31}
+"""

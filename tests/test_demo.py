@@ -18,7 +18,7 @@ def demo(request):
 
     checked = check(REPO)
     assert checked.problems == []
-    return okrs_document(compute(checked.portal, date.fromisoformat(AS_OF)))
+    return okrs_document(compute(checked.portal, date.fromisoformat(AS_OF)), checked.portal)
 
 
 def _kr(doc, objective_id, kr_id):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL_PORTAL_YML
-from fixtures import shorter_waits
+from fixtures import CHILD_YML, TOP_YML, UNITS_YML, shorter_waits
 from site_builder.commands.diff.compare import compare
 from site_builder.commands.diff.read import load_revision
 from site_builder.commands.diff.report import md, render_markdown
@@ -412,3 +412,87 @@ def test_portal_settings_changed(repo, cli):
     assert "| period cy2026 | Calendar year 2026 (2026-01-01 to 2026-12-31) | " \
            "Calendar year 2026 (2026-01-01 to 2026-11-30) |" in out
     assert "| target date | 2026-12-31 | 2026-11-30 |" in out  # the target that defaults to the period end
+
+
+# --- schema 2: units, alignment and rollups ---------------------------------------------------
+
+SCHEMA_2_FILES = {
+    "okrs/portal.yml": MINIMAL_PORTAL_YML.replace("schema: 1", "schema: 2"),
+    "okrs/units.yml": UNITS_YML,
+    "okrs/objectives/top.yml": TOP_YML,
+    # On 2026-11-24 (327 of 364 days gone): child 0 (late), done 1; access their mean, 0.5: off track.
+    "okrs/objectives/child.yml": CHILD_YML,
+    "okrs/objectives/done.yml": """\
+        id: done
+        period: cy2026
+        title: Done
+        owner: South lead
+        unit: south
+        aligns_to: top/access
+        key_results:
+          - {id: d, title: D, type: milestone, due: 2026-05-31, done: 2026-05-01}
+        """,
+}
+
+
+@pytest.fixture
+def repo2(tmp_path):
+    repo = Repo(tmp_path / "repo")
+    repo.commit(SCHEMA_2_FILES, message="Start the portal")
+    return repo
+
+
+def edit2(path: str, old: str, new: str) -> dict[str, str]:
+    text = textwrap.dedent(SCHEMA_2_FILES[path])
+    assert old in text
+    return {path: text.replace(old, new)}
+
+
+def test_re_alignment_and_the_rollups_it_moves(repo2, cli):
+    out = diff_after(repo2, cli, edit2("okrs/objectives/child.yml", "top/access", "top/safety"))
+    assert "| `child` Child | aligns to | top/access | top/safety |" in out
+    # Computed children first: access is now done's 1.0 alone, safety child's 0.
+    assert "| `top` › `access` Access | off track | achieved |" in out
+    assert "| `top` › `safety` Safety | no data | off track |" in out
+
+
+def test_a_key_result_becoming_a_rollup(repo2, cli):
+    files = edit2("okrs/objectives/top.yml", "type: milestone, due: 2026-06-30", "type: rollup")
+    files.update(edit2("okrs/objectives/done.yml", "top/access", "top/plan"))
+    out = diff_after(repo2, cli, files)
+    assert "| `top` › `plan` Plan | type | milestone | rollup |" in out
+    assert "|  | due | 2026-06-30 | — |" in out
+    assert "| `done` Done | aligns to | top/access | top/plan |" in out
+    assert "| `top` › `plan` Plan | off track | achieved |" in out  # done's 1.0
+
+
+def test_a_unit_change_and_an_added_objective_with_its_place(repo2, cli):
+    files = edit2("okrs/objectives/child.yml", "unit: north", "unit: south")
+    files["okrs/objectives/new.yml"] = """\
+        id: new
+        period: cy2026
+        title: New
+        owner: North lead
+        unit: north
+        aligns_to: top
+        key_results:
+          - {id: n, title: N, type: milestone, due: 2026-12-15}
+        """
+    out = diff_after(repo2, cli, files)
+    assert "| `child` Child | unit | north | south |" in out
+    assert "| `new` New | **added** | — | period: cy2026; owner: North lead; unit: north; aligns to: top; " \
+           "key results: 1; status: on track |" in out
+
+
+def test_units_renamed_and_added(repo2, cli):
+    units = textwrap.dedent(SCHEMA_2_FILES["okrs/units.yml"]).replace("title: South", "title: South office")
+    out = diff_after(repo2, cli, {"okrs/units.yml": units + "- {id: east, parent: north, title: East, lead: Dr. E}\n"})
+    assert "| unit south | South (part of system) | South office (part of system) |" in out
+    assert "| unit east | — | East (part of north) |" in out
+    assert "| unit east lead | — | Dr. E |" in out
+
+
+def test_a_rollup_resting_on_a_broken_objective_is_not_compared(repo2, cli):
+    out = diff_after(repo2, cli, edit2("okrs/objectives/done.yml", "done: 2026-05-01", "done: someday"))
+    assert "### New validation problems" in out
+    assert "### Status changes" not in out  # access cannot be computed without done

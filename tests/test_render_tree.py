@@ -89,7 +89,7 @@ def test_what_languages_share_is_never_taken_from_an_earlier_report(tmp_path):
     earlier, later = compute(portal, date(2026, 3, 31)), compute(portal, date(2026, 11, 24))
     first = rendered(earlier, portal, tmp_path / "first")
     second = rendered(later, portal, tmp_path / "second")
-    assert first["api/okrs.json"] == okrs_json(earlier).encode() != second["api/okrs.json"] == okrs_json(later).encode()
+    assert first["api/okrs.json"] == okrs_json(earlier, portal).encode() != second["api/okrs.json"] == okrs_json(later, portal).encode()
     assert first["feed.xml"] != second["feed.xml"]
     assert rendered(earlier, portal, tmp_path / "zh", "zh-TW")["api/okrs.json"] == first["api/okrs.json"]
 

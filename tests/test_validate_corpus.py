@@ -354,8 +354,8 @@ CASES = [
         f"{CSV}:1: file is empty; it needs a header line date,value",
     ]),
     # --- files -----------------------------------------------------------------------
-    case("unsupported-schema-version", portal_edit("schema: 1", "schema: 2"), [
-        f"{PORTAL}:1: unsupported schema version 2: this okr-portal reads schema 1",
+    case("unsupported-schema-version", portal_edit("schema: 1", "schema: 3"), [
+        f"{PORTAL}:1: unsupported schema version 3: this okr-portal reads schema 1 or 2",
     ]),
     case("not-utf8", obj(edit(OBJ, "title: Shorter waits", "title: café").encode("latin-1")), [
         f"{A}:3: file is not UTF-8 text (byte 0xe9 cannot be decoded); save it as UTF-8",
@@ -581,6 +581,8 @@ def _demo_files() -> list:
         files.append(("portal", okrs / "portal.yml"))
     files += [("objective", p) for p in sorted((okrs / "objectives").rglob("*.yml"))]
     files += [("metric", p) for p in sorted((okrs / "metrics").glob("*.yml"))]
+    if (okrs / "units.yml").is_file():
+        files.append(("units", okrs / "units.yml"))
     return [pytest.param(kind, path, id=path.relative_to(REPO).as_posix()) for kind, path in files]
 
 

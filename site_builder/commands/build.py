@@ -19,6 +19,7 @@ from site_builder.model import Portal
 from site_builder.problems import Problem
 from site_builder.commands.progress import Progress
 from site_builder.render.pages import render_trees
+from site_builder.render.urls import organization_docs
 from site_builder.source.check import Checked, check
 
 
@@ -98,7 +99,8 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
         lang_site = site_dir if lang == settings.default_language else language_staging(site_dir, lang)
         prefix = "" if lang == settings.default_language else f"{lang}/"
         changed += [prefix + rel for rel in tree.changed]
-        configs[lang] = write_config(engine_config(Path(root), settings, lang_work[lang] / "docs", lang_site, lang),
+        configs[lang] = write_config(engine_config(Path(root), settings, lang_work[lang] / "docs", lang_site, lang,
+                                                   organization=organization_docs(tree.files)),
                                      lang_work[lang] / "mkdocs.yml")
         pages += sum(1 for rel in tree.files if rel.endswith(".md"))
     seconds["write"] = lap()
@@ -176,7 +178,7 @@ def _build(root: Path, as_of, site_dir: Path | None, engine: str, progress: Prog
     done = time.perf_counter()
     return Built(site_dir, generated.pages, len(generated.changed), engine_started - started,
                  done - engine_started, warnings, generated.warnings, generated.seconds,
-                 _advice(generated.checked.portal.settings))
+                 tuple(generated.checked.warnings) + _advice(generated.checked.portal.settings))
 
 
 def _advice(settings) -> tuple[Problem, ...]:

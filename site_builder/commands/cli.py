@@ -118,10 +118,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report_problems(checked: Checked, style: str, out) -> None:
-    for problem in checked.problems:
+    """The errors and warnings, in file order, then how many (on stderr)."""
+    for problem in sorted(checked.problems + checked.warnings, key=lambda p: (p.loc.path, p.loc.line)):
         print(format_problem(problem, style), file=out)
     files = len({p.loc.path for p in checked.problems})
-    print(f"{_count(len(checked.problems), 'problem')} in {_count(files, 'file')}", file=sys.stderr)
+    print(f"{_count(len(checked.problems), 'problem')} in {_count(files, 'file')}{_warnings(checked)}",
+          file=sys.stderr)
+
+
+def _warnings(checked: Checked) -> str:
+    return f" ({_count(len(checked.warnings), 'warning')})" if checked.warnings else ""
 
 
 def _count(n: int, noun: str) -> str:
@@ -133,13 +139,15 @@ def _validate(args) -> int:
     if checked.problems:
         _report_problems(checked, args.format, sys.stdout)
         return 1
+    for warning in checked.warnings:  # worth fixing, but the portal is valid
+        print(format_problem(warning, args.format))
     portal = checked.portal
     drafts = len(portal.objectives) - len(portal.public_objectives)
     key_results = sum(len(o.key_results) for o in portal.objectives)
     observations = sum(o.value is not None for m in portal.metrics.values() for o in m.observations)
     print(f"okrs/ is valid: {_count(len(portal.objectives), 'objective')} ({drafts} draft), "
           f"{_count(key_results, 'key result')}, {_count(len(portal.metrics), 'metric')} with "
-          f"{_count(observations, 'observation')}")
+          f"{_count(observations, 'observation')}{_warnings(checked)}")
     return 0
 
 
@@ -150,7 +158,7 @@ def _status(args) -> int:
         return 1
     report = compute(checked.portal, args.as_of or date.today())
     if args.json:
-        sys.stdout.write(okrs_json(report))
+        sys.stdout.write(okrs_json(report, checked.portal))
     else:
         sys.stdout.write(status_table(report, checked.portal))
     return 0

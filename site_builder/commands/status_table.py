@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from site_builder.compute.rules import KeyResultStatus, Report
+from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Report
 from site_builder.render.formats import format_percent as _percent, format_value
 from site_builder.compute.status import Status
 from site_builder.model import Portal
@@ -23,16 +23,21 @@ def _latest(result: KeyResultStatus, portal: Portal) -> str:
 
 
 def status_table(report: Report, portal: Portal) -> str:
+    """Objectives by period; with units (okrs/units.yml), by unit within each period too."""
     lang = report.settings.default_language
     rows: list[tuple[str, ...]] = []
-    period_rows: dict[int, str] = {}
+    headings: dict[int, list[str]] = {}  # row index -> the headings printed before it
     current_period = None
-    for objective in report.objectives:
+    for objective in _in_order(report):
         if objective.period is not current_period:
-            current_period = objective.period
+            current_period, current_unit = objective.period, None
             title = current_period.title.get(lang, lang)
-            period_rows[len(rows)] = (f"{title} ({current_period.id}, {current_period.start} to "
-                                      f"{current_period.end})")
+            headings.setdefault(len(rows), []).append(
+                f"{title} ({current_period.id}, {current_period.start} to {current_period.end})")
+        unit = report.units.unit_of(objective.objective)
+        if report.units.root is not None and unit != current_unit:
+            current_unit = unit
+            headings.setdefault(len(rows), []).append(f"  {_unit_title(report, unit, lang)} ({unit})")
         rows.append((objective.objective.id, "", STATUS_LABELS[objective.status], _percent(objective.progress), ""))
         for kr in objective.key_results:
             rows.append(("", kr.key_result.id, STATUS_LABELS[kr.status], _percent(kr.progress), _latest(kr, portal)))
@@ -45,9 +50,26 @@ def status_table(report: Report, portal: Portal) -> str:
     out = [f"Status as of {report.as_of}", ""]
     out.append(line(header))
     for i, row in enumerate(rows):
-        if i in period_rows:
-            out += ["", period_rows[i]]
+        for n, heading in enumerate(headings.get(i, ())):
+            out += [heading] if n else ["", heading]  # a unit's heading right under its period's
         out.append(line(row))
     if not rows:
         out.append("(no public objectives)")
     return "\n".join(out) + "\n"
+
+
+def _in_order(report: Report) -> list[ObjectiveStatus]:
+    """The report's objectives (by period, then file); with units, each period's grouped
+    by unit in tree order (the root first, then each unit's sub-units, depth first)."""
+    tree = report.units
+    if tree.root is None:
+        return list(report.objectives)
+    rank = {unit_id: n for n, unit_id in enumerate(tree.subtree(tree.root))}
+    periods = {p.id: n for n, p in enumerate(report.settings.periods)}
+    return sorted(report.objectives, key=lambda o: (periods.get(o.period.id, 0),
+                                                    rank.get(tree.unit_of(o.objective), len(rank))))
+
+
+def _unit_title(report: Report, unit_id: str, lang: str) -> str:
+    unit = report.units.by_id.get(unit_id)
+    return unit.title.get(lang, lang) if unit is not None and unit.title is not None else unit_id

@@ -7,13 +7,14 @@ showed then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from typing import Iterable, Mapping
+
+from site_builder.compute.organization import Alignment, UnitTree
 from site_builder.compute.status import Status, worst
 from site_builder.model import KeyResult, Metric, Objective, Observation, Period, Portal, Settings, target_date
-
-
 
 # Progress and expected progress are ratios of floats; a key result exactly on
 # a threshold must not fall to the worse side by a rounding error.
@@ -44,6 +45,8 @@ class Report:
     as_of: date
     settings: Settings
     objectives: tuple[ObjectiveStatus, ...]  # public ones, by period then file
+    units: UnitTree = field(default_factory=UnitTree)  # [2] empty without okrs/units.yml
+    alignment: Alignment = field(default_factory=Alignment)  # [2] among the public objectives
 
 
 def compute(portal: Portal, as_of: date) -> Report:
@@ -51,17 +54,42 @@ def compute(portal: Portal, as_of: date) -> Report:
     settings = portal.settings
     order = {p.id: i for i, p in enumerate(settings.periods)}
     objectives = sorted(portal.public_objectives, key=lambda o: (order[o.period], o.path))
-    return Report(as_of, settings, tuple(objective_status(o, portal, as_of) for o in objectives))
+    alignment = Alignment.of(objectives)
+    statuses = objective_statuses(objectives, portal, as_of, alignment)
+    return Report(as_of, settings, tuple(statuses[o.id] for o in objectives), UnitTree.of(portal.units), alignment)
 
 
-def objective_status(objective: Objective, portal: Portal, as_of: date) -> ObjectiveStatus:
+def objective_statuses(objectives: Iterable[Objective], portal: Portal, as_of: date,
+                       alignment: Alignment | None = None) -> dict[str, ObjectiveStatus]:
+    """The status of each of ``objectives`` by id: the objectives aligned to a rollup key
+    result are computed before it, however deep the alignment goes (DESIGN.md §4)."""
+    objectives = list(objectives)
+    alignment = alignment if alignment is not None else Alignment.of(objectives)
+    rolled_up: dict[str, list[tuple[str, str | None]]] = {}  # objective id -> its key results that have children
+    for ref in alignment.children:
+        if ref[1] is not None:
+            rolled_up.setdefault(ref[0], []).append(ref)
+    done: dict[str, ObjectiveStatus] = {}
+    for objective in sorted(objectives, key=lambda o: -alignment.depth(o.id)):  # the deepest first
+        aligned = {ref: tuple(done[child].progress for child in alignment.children[ref])
+                   for ref in rolled_up.get(objective.id, ())}
+        done[objective.id] = objective_status(objective, portal, as_of, aligned)
+    return done
+
+
+def objective_status(objective: Objective, portal: Portal, as_of: date,
+                     aligned: Mapping[tuple[str, str | None], tuple[float | None, ...]] | None = None) -> ObjectiveStatus:
+    """``aligned``: for a rollup key result (objective id, key result id), the progress of
+    each public objective aligned to it."""
     settings = portal.settings
     period = settings.period(objective.period)
     # An ended period keeps the statuses and scores it had when it ended: a
     # milestone finished after the period does not turn its result around.
     as_of = min(as_of, period.end + timedelta(days=1))
+    aligned = aligned or {}
     results = tuple(
-        key_result_status(kr, period, portal.metrics.get(kr.metric), settings, as_of)
+        _rollup(kr, period, settings, as_of, aligned.get((objective.id, kr.id), ())) if kr.type == "rollup"
+        else key_result_status(kr, period, portal.metrics.get(kr.metric), settings, as_of)
         for kr in objective.key_results
     )
     return ObjectiveStatus(objective, period, worst(r.status for r in results), _weighted_progress(results), results)
@@ -104,18 +132,36 @@ def _metric(kr: KeyResult, period: Period, metric: Metric | None, settings: Sett
         return KeyResultStatus(kr, Status.NO_DATA, None, None, None, None)
     progress = (current.value - b) / (target - b)
     expected = min(1.0, max(0.0, (current.date - t0).days / (t1 - t0).days))
+    return KeyResultStatus(kr, _graded(progress, expected, as_of > t1, settings), progress, _clamp(progress),
+                           expected, current)
+
+
+def _graded(progress: float, expected: float, ended: bool, settings: Settings) -> Status:
+    """The metric rule of DESIGN.md §4, shared by rollup key results."""
     thresholds = settings.thresholds
-    if progress >= 1:
-        status = Status.ACHIEVED
-    elif as_of > t1:
-        status = Status.MISSED
-    elif progress >= expected - thresholds.at_risk - _EPS:
-        status = Status.ON_TRACK
-    elif progress >= expected - thresholds.off_track - _EPS:
-        status = Status.AT_RISK
-    else:
-        status = Status.OFF_TRACK
-    return KeyResultStatus(kr, status, progress, _clamp(progress), expected, current)
+    if progress >= 1 - _EPS:
+        return Status.ACHIEVED
+    if ended:
+        return Status.MISSED
+    if progress >= expected - thresholds.at_risk - _EPS:
+        return Status.ON_TRACK
+    if progress >= expected - thresholds.off_track - _EPS:
+        return Status.AT_RISK
+    return Status.OFF_TRACK
+
+
+def _rollup(kr: KeyResult, period: Period, settings: Settings, as_of: date,
+            progresses: tuple[float | None, ...]) -> KeyResultStatus:
+    """p: the mean progress of the objectives aligned to it that have one; e: how much of
+    its own period has passed (DESIGN.md §4)."""
+    counted = [p for p in progresses if p is not None]
+    if not counted:
+        return KeyResultStatus(kr, Status.NO_DATA, None, None, None, None)
+    progress = sum(counted) / len(counted)
+    span = (period.end - period.start).days
+    expected = _clamp((min(as_of, period.end) - period.start).days / span) if span > 0 else 1.0
+    return KeyResultStatus(kr, _graded(progress, expected, as_of > period.end, settings), progress,
+                           _clamp(progress), expected, None)
 
 
 def _maintain(kr: KeyResult, period: Period, metric: Metric | None, as_of: date) -> KeyResultStatus:

@@ -23,6 +23,7 @@ from site_builder.render.formats import language_name
 from site_builder.render.messages import messages
 from site_builder.model import Settings
 from site_builder.render.markup import to_plain
+from site_builder.render import urls
 
 # Engines that read mkdocs.yml and Material's theme: the Python module each runs as.
 ENGINES = {"mkdocs": "mkdocs", "properdocs": "properdocs"}
@@ -43,10 +44,13 @@ def defaults_dir() -> Path:
     return Path(str(resources.files("site_builder") / "defaults"))
 
 
-def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path, lang: str | None = None) -> dict:
+def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path, lang: str | None = None,
+                  organization: tuple[str, ...] = ()) -> dict:
     """The configuration the engine runs with: the portal's mkdocs.yml (or ours), plus
     what okr-portal decides itself: where the docs and the site are, the navigation,
-    and the language (each language is a site of its own, the others under /<lang>/)."""
+    and the language (each language is a site of its own, the others under /<lang>/).
+    ``organization``: which of the unit and alignment trees' index pages the docs have
+    (schema 2), to put in the navigation after the dashboard."""
     root = root.resolve()
     own_config = root / "mkdocs.yml"
     base_config = own_config if own_config.is_file() else defaults_dir() / "mkdocs.yml"
@@ -73,8 +77,10 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
             {msg["changes"]: "changes/index.md"},
             {msg["open_data"]: "data/index.md"},
         ],
-        "not_in_nav": "/objectives/\n/periods/*/\n/periods/*.md\n/metrics/*.md\n/owners/*\n/tags/*\n/changes/*\n/data/*\n",
+        "not_in_nav": "/objectives/\n/periods/*/\n/periods/*.md\n/metrics/*.md\n/owners/*\n/tags/*\n/changes/*\n/data/*\n/units/\n/alignment/\n",
     }
+    titles = {urls.UNITS_DOC: msg["units"], urls.ALIGNMENT_DOC: msg["alignment_trees"]}
+    config["nav"][1:1] = [{titles[doc]: doc} for doc in organization]
     if settings.base_url:
         config["site_url"] = settings.base_url.rstrip("/") + "/" + language_path(settings, lang)
     # The theme declares the page's language with the portal's own code (theme/partials/language.html).

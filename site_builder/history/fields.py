@@ -103,6 +103,9 @@ def objective_fields(objective: Objective, view: FieldView = AS_WRITTEN) -> dict
         texts["description"] = objective.description
     out = view.texts(**texts)
     out["period"] = view.plain(objective.period)
+    # Schema 2's organization, as written: None (no key) is the organization itself / no parent.
+    out["unit"] = view.plain(objective.unit or None)
+    out["alignment"] = view.plain(objective.aligns_to or None)
     out.update(view.objective_extras(objective))
     return out
 

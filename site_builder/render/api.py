@@ -1,11 +1,19 @@
-"""The machine-readable twin of the site: api/okrs.json (DESIGN.md §5)."""
+"""The machine-readable twin of the site: api/okrs.json (DESIGN.md §5).
+
+A schema 1 portal's document is exactly what it always was; a schema 2 portal's
+says ``"schema": 2`` and adds the organization (``unit``, ``aligns_to``, ``units``),
+each key result's ``breakdown`` and overdue flags, and the published metrics.
+Keys come in the order DESIGN.md §5 lists them, the schema 2 ones after the rest.
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from site_builder import SCHEMA_VERSION
-from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Report
+from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Report, latest_observation
+from site_builder.model import Metric, Portal
 from site_builder.text import Text
 
 # Ratios are printed to 6 decimals: enough for any chart, and free of the
@@ -13,17 +21,32 @@ from site_builder.text import Text
 _DECIMALS = 6
 
 
-def okrs_document(report: Report) -> dict:
+def okrs_document(report: Report, portal: Portal) -> dict:
+    """The document; ``portal``: where a schema 2 document finds its metrics."""
     lang = report.settings.default_language
+    if report.settings.schema != 2:
+        return {
+            "schema": SCHEMA_VERSION,
+            "as_of": report.as_of.isoformat(),
+            "objectives": [_objective(o, lang) for o in report.objectives],
+        }
     return {
-        "schema": SCHEMA_VERSION,
+        "schema": 2,
         "as_of": report.as_of.isoformat(),
-        "objectives": [_objective(o, lang) for o in report.objectives],
+        "objectives": [_objective_2(o, report, lang) for o in report.objectives],
+        "units": [{"id": u.id, "parent": u.parent, "title": _text(u.title, lang)} for u in report.units.units],
+        "metrics": [_metric(portal.metrics[m], report.as_of, lang) for m in published_metrics(report, portal)],
     }
 
 
-def okrs_json(report: Report) -> str:
-    return json.dumps(okrs_document(report), ensure_ascii=False, indent=2) + "\n"
+def okrs_json(report: Report, portal: Portal) -> str:
+    return json.dumps(okrs_document(report, portal), ensure_ascii=False, indent=2) + "\n"
+
+
+def published_metrics(report: Report, portal: Portal) -> list[str]:
+    """The ids of the metrics public key results use, sorted (as the metrics index lists them)."""
+    used = {kr.key_result.metric for o in report.objectives for kr in o.key_results if kr.key_result.metric}
+    return sorted(m for m in used if m in portal.metrics)
 
 
 def _objective(status: ObjectiveStatus, lang: str) -> dict:
@@ -39,6 +62,14 @@ def _objective(status: ObjectiveStatus, lang: str) -> dict:
     }
 
 
+def _objective_2(status: ObjectiveStatus, report: Report, lang: str) -> dict:
+    out = _objective(status, lang)
+    out["key_results"] = [_key_result_2(kr) for kr in status.key_results]
+    out["unit"] = report.units.unit_of(status.objective)  # None without units.yml
+    out["aligns_to"] = status.objective.aligns_to or None
+    return out
+
+
 def _key_result(status: KeyResultStatus) -> dict:
     current = status.current
     return {
@@ -48,8 +79,33 @@ def _key_result(status: KeyResultStatus) -> dict:
         "progress": _ratio(status.progress),
         "score": _ratio(status.score),
         "expected": _ratio(status.expected),
-        "current": None if current is None else {"date": current.date.isoformat(), "value": _number(current.value)},
+        "current": _point(current.date, current.value) if current is not None else None,
     }
+
+
+def _key_result_2(status: KeyResultStatus) -> dict:
+    out = _key_result(status)
+    breakdown = getattr(status.key_result, "breakdown", None)  # metric groups (issue 14)
+    out["breakdown"] = dict(breakdown) if breakdown else None
+    out["data_overdue"] = False  # DESIGN.md §4 "Data overdue": not computed yet
+    out["explanation_overdue"] = False  # DESIGN.md §4 "Explanation overdue": not computed yet
+    return out
+
+
+def _metric(metric: Metric, as_of: date, lang: str) -> dict:
+    latest = latest_observation(metric, date.min, as_of, as_of)  # the headline series
+    return {
+        "id": metric.id,
+        "title": _text(metric.title, lang),
+        "unit": metric.unit,
+        "derived": False,  # derived metrics (a formula): not in the model yet
+        "latest": _point(latest.date, latest.value) if latest is not None else None,
+        "overdue": False,  # DESIGN.md §4 "Data overdue": not computed yet
+    }
+
+
+def _point(day: date, value: float) -> dict:
+    return {"date": day.isoformat(), "value": _number(value)}
 
 
 def _text(text: Text | None, lang: str) -> str | None:

@@ -50,6 +50,10 @@ def _transitions(ctx: Context, status, kr_status) -> list[tuple[date, object, ob
     """(day, status before, status after) for each month end where the key result's status
     changed. The same in every language: worked out once per report (the feed of each
     language asks again), and only for the report being rendered."""
+    if kr_status.key_result.type == "rollup":
+        # A rollup's status rests on its aligned objectives', not on anything of its own:
+        # their key results' transitions are in the feed.
+        return []
     memo = report_memo(ctx.report)
     key = ("transitions", status.objective.id, kr_status.key_result.id)
     if key not in memo:

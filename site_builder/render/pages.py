@@ -15,6 +15,7 @@ from pathlib import Path
 from site_builder import speed
 from site_builder.render import urls
 from site_builder.render import views
+from site_builder.render import organization_pages, organization_views
 from site_builder.render.api import okrs_json
 from site_builder.compute.rules import ObjectiveStatus, Report, latest_observation
 from site_builder.render.messages import messages
@@ -68,6 +69,7 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
     folders = list(docs_dirs.values())
     used = _metrics_used(contexts[0])
     jobs = [("objective", i) for i in range(len(report.objectives))] + [("metric", m) for m in sorted(used)]
+    organization_pages.prepare(report)  # before the workers start, so that they share it
 
     def the_rest() -> list[tuple[dict, list[str]]]:  # run (and written) while the workers render the jobs
         done = []
@@ -79,7 +81,8 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
             rest.update(_tags(ctx))
             rest.update(_metric_indexes(ctx, used))
             rest.update(_changes(ctx))
-            rest[urls.API_DOC] = _api(report)
+            rest.update(organization_pages.pages(ctx))
+            rest[urls.API_DOC] = _api(report, portal)
             rest[FEED_DOC] = atom_feed(ctx)
             done.append((rest, []) if docs_dir is None else (dict.fromkeys(rest), write_files(rest, docs_dir)))
         return done
@@ -99,11 +102,11 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
     return out
 
 
-def _api(report: Report) -> str:
+def _api(report: Report, portal: Portal) -> str:
     """api/okrs.json, the same in every language's site: made once per report."""
     memo = speed.report_memo(report)
     if "api" not in memo:
-        memo["api"] = okrs_json(report)
+        memo["api"] = okrs_json(report, portal)
     return memo["api"]
 
 
@@ -143,27 +146,22 @@ def _render_jobs(jobs: list, contexts: list[Context], used: dict) -> list[dict]:
 # --- pages ------------------------------------------------------------------------
 
 
-def _current_period(ctx: Context):
-    periods = ctx.report.settings.periods
-    as_of = ctx.report.as_of
-    running = [p for p in periods if p.start <= as_of <= p.end]
-    if running:
-        return running[0]
-    started = [p for p in periods if p.start <= as_of]
-    return max(started, key=lambda p: p.start) if started else min(periods, key=lambda p: p.start)
-
-
 def _dates(ctx: Context, period) -> str:
     return f"{ctx.date(period.start)} – {ctx.date(period.end)}"
 
 
 def _home(ctx: Context) -> dict[str, str]:
     settings, msg = ctx.report.settings, ctx.msg
-    period = _current_period(ctx)
+    period = views.current_period(ctx)
     objectives = [o for o in ctx.report.objectives if o.period.id == period.id]
     doc = "index.md"
     more = None
-    if len(objectives) > PAGE_SIZE:
+    organization = organization_pages.home(ctx, period, objectives, doc)
+    if organization:  # the top-level objectives first: the list of the period has them all
+        objectives = organization["objectives"]
+        if len(objectives) > PAGE_SIZE:
+            more = Link(urls.relative(doc, urls.period_doc(period.id)), organization["all"])
+    elif len(objectives) > PAGE_SIZE:
         more = Link(urls.relative(doc, urls.period_doc(period.id, 2)),
                     f"{msg['next']}: {msg['page_n'].format(n=2)} ({msg['more_objectives'].format(count=len(objectives))})")
     periods = [Link(urls.relative(doc, urls.period_doc(p.id)), ctx.inline(p.title)) for p in settings.periods]
@@ -183,6 +181,7 @@ def _home(ctx: Context) -> dict[str, str]:
                   "dates": _dates(ctx, p)} for link, p in zip(periods, settings.periods)],
         links={"metrics": urls.relative(doc, "metrics/index.md"), "owners": urls.relative(doc, "owners/index.md"),
                "tags": urls.relative(doc, "tags/index.md"), "data": urls.relative(doc, "data/index.md")},
+        organization_links=organization["links"] if organization else [],
     )
     return {doc: body}
 
@@ -192,7 +191,10 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
     doc = urls.objective_doc(objective.id)
     krs = []
     for kr in status.key_results:
-        view = views.key_result_view(ctx, kr, status, doc)
+        if kr.key_result.type == "rollup":
+            view = organization_views.rollup_view(ctx, kr, status)
+        else:
+            view = views.key_result_view(ctx, kr, status, doc)
         krs.append({**view.__dict__, "heading_md": md_escape(view.heading),
                     "heading_attrs": lang_attr(ctx.lang_of(kr.key_result.title))})
     metric_ids = sorted({kr.key_result.metric for kr in status.key_results if kr.key_result.metric})
@@ -213,6 +215,7 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
         history_unavailable=ctx.msg["history_unavailable"].format(reason=ctx.history.reason)
         if not ctx.history.available else "",
         api_link=urls.relative(doc, urls.API_DOC),
+        org=organization_views.alignment_view(ctx, status, doc),
     )
 
 

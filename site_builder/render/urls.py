@@ -67,6 +67,24 @@ def owner_doc(slug: str, page: int = 1) -> str:
     return f"owners/{slug}.md" if page == 1 else f"owners/{slug}/page/{page}.md"
 
 
+UNITS_DOC = "units/index.md"  # [2] the unit tree (units/page_2.md… when it is cut)
+ALIGNMENT_DOC = "alignment/index.md"  # [2] the alignment tree of each period
+
+
+def organization_docs(files) -> tuple[str, ...]:
+    """The index pages of the organization (schema 2) among ``files``: in the navigation."""
+    return tuple(doc for doc in (UNITS_DOC, ALIGNMENT_DOC) if doc in files)
+
+
+def unit_doc(unit_id: str, page: int = 1) -> str:
+    """A unit's page, in a folder of its own: a unit named "index" is no clash."""
+    return f"units/{unit_id}/index.md" if page == 1 else f"units/{unit_id}/page/{page}.md"
+
+
+def alignment_doc(period_id: str, page: int = 1) -> str:
+    return f"alignment/{period_id}/index.md" if page == 1 else f"alignment/{period_id}/page/{page}.md"
+
+
 def metric_csv(metric_id: str) -> str:
     return f"data/{metric_id}.csv"
 

@@ -105,6 +105,17 @@ class Card:
     key_results: str
 
 
+def current_period(ctx: Context) -> Period:
+    """The period the dashboard shows: the first running one, else the latest started, else the first."""
+    periods = ctx.report.settings.periods
+    as_of = ctx.report.as_of
+    running = [p for p in periods if p.start <= as_of <= p.end]
+    if running:
+        return running[0]
+    started = [p for p in periods if p.start <= as_of]
+    return max(started, key=lambda p: p.start) if started else min(periods, key=lambda p: p.start)
+
+
 def period_state(ctx: Context, period: Period) -> str:
     if ctx.report.as_of > period.end:
         return "ended"
@@ -197,6 +208,7 @@ class KeyResultView:
     metric_link: Link | None
     csv_link: str | None
     target_change: "history_views.TargetChange | None" = None
+    rollup: Link | None = None  # [2] a rollup key result: a link to the objectives aligned to it
 
 
 def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, from_doc: str) -> KeyResultView:

@@ -5,7 +5,7 @@ What validate, status and diff need, without the rest of the pipeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder.model import Portal
@@ -17,11 +17,13 @@ from site_builder.source.validate import validate
 @dataclass(frozen=True)
 class Checked:
     portal: Portal
-    problems: list[Problem]  # in file order; empty when the portal is valid
+    problems: list[Problem]  # the errors, in file order; empty when the portal is valid
+    # What is worth fixing but stops nothing (Problem.warning), in file order: a valid portal may have some.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def check(root: Path) -> Checked:
     """load -> validate."""
     loaded = load_portal(Path(root))
-    problems = list(loaded.problems) + validate(loaded.portal)
-    return Checked(loaded.portal, sorted_problems(problems))
+    problems = sorted_problems(list(loaded.problems) + validate(loaded.portal))
+    return Checked(loaded.portal, [p for p in problems if not p.warning], [p for p in problems if p.warning])

@@ -16,7 +16,9 @@ from site_builder.source.kinds import DateKind, Enum, Field, Id, Lang, ListOf, N
 # so it is written for the staff who edit these files, not for programmers.
 
 CONFIDENCES = tuple(s.value for s in CONFIDENCE_STATUSES)
-KR_TYPES = ("metric", "milestone", "maintain")
+KR_TYPES = ("metric", "milestone", "maintain", "rollup")
+SCHEMAS = (1, 2)  # the schema versions this okr-portal reads
+ALIGNS_TO_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}(/[a-z0-9][a-z0-9-]{0,63})?$"
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
 
 _TEXT = " (Markdown; or one text per language, e.g. {en: ..., zh-TW: ...})"
@@ -36,7 +38,8 @@ THRESHOLDS = Obj(name="thresholds", doc="How far behind the expected trajectory 
 ))
 
 PORTAL = Obj(name="portal", doc="okrs/portal.yml: the portal's settings", fields=(
-    Field("schema", Number(integer=True, doc="Version of the file format; this okr-portal reads 1"), required=True),
+    Field("schema", Number(integer=True, doc="Version of the file format: 1, or 2 for units, alignment and the "
+                           "other keys marked 'schema 2'"), required=True),
     Field("title", TextKind(doc="Title of the site" + _TEXT), required=True),
     Field("organization", TextKind(doc="The organization that publishes these OKRs" + _TEXT), required=True),
     Field("description", TextKind(doc="Introduction shown on the home page" + _TEXT)),
@@ -77,7 +80,9 @@ KEY_RESULT = Obj(name="key result", doc="A measurable result that shows progress
     Field("id", Id(doc="Short name of the key result, unique within the objective"), required=True),
     Field("title", TextKind(doc="What the key result is, as shown on the site" + _TEXT), required=True),
     Field("type", Enum(values=KR_TYPES, doc="metric: move a metric from baseline to target; "
-                       "maintain: hold a metric within a threshold; milestone: get something done by a date"),
+                       "maintain: hold a metric within a threshold; milestone: get something done by a date; "
+                       "rollup (schema 2): the progress of the objectives aligned to it",
+                       since=(("rollup", 2),)),
           default="metric", empty_is_absent=False),
     Field("commitment", Enum(values=("committed", "aspirational"),
                              doc="committed: expected to be fully achieved; aspirational: a stretch goal"),
@@ -99,6 +104,7 @@ KR_TYPE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "metric": {"required": ("metric", "baseline", "target"), "allowed": ("metric", "baseline", "target")},
     "maintain": {"required": ("metric", "threshold"), "allowed": ("metric", "threshold")},
     "milestone": {"required": ("due",), "allowed": ("due", "done")},
+    "rollup": {"required": (), "allowed": ()},
 }
 
 OBJECTIVE = Obj(name="objective", doc="okrs/objectives/**/*.yml: one objective", fields=(
@@ -107,6 +113,11 @@ OBJECTIVE = Obj(name="objective", doc="okrs/objectives/**/*.yml: one objective",
     Field("period", Id(doc="Id of the period it belongs to, one of the periods in okrs/portal.yml"), required=True),
     Field("title", TextKind(doc="What the objective is, as shown on the site" + _TEXT), required=True),
     Field("owner", TextKind(doc="The accountable official or team" + _TEXT), required=True),
+    Field("unit", Id(doc="Id of the unit that owns it, one of the units in okrs/units.yml; "
+                     "default: the organization"), since=2),
+    Field("aligns_to", Str(pattern=ALIGNS_TO_PATTERN, what="objective id, or objective id/key result id",
+                           doc="The objective it contributes to (its id), or one of that objective's key results "
+                               "(objective-id/key-result-id)"), since=2),
     Field("description", TextKind(doc="Why the objective matters and how it will be reached" + _TEXT)),
     Field("tags", ListOf(item=Id(doc="A tag: lowercase letters, digits and '-'"), unique=True,
                          doc="Topics to list the objective under, such as [access, safety]"), default=()),
@@ -118,6 +129,21 @@ OBJECTIVE = Obj(name="objective", doc="okrs/objectives/**/*.yml: one objective",
     Field("key_results", ListOf(item=KEY_RESULT, min_items=1, doc="The key results that measure the objective; "
                                 "at least one"), required=True),
 ))
+
+UNIT = Obj(name="unit", doc="A unit of the organization: a department, office, hospital or team", fields=(
+    Field("id", Id(doc="Short name of the unit, unique in the portal; objectives name their unit with it"),
+          required=True),
+    # `parent:` with nothing after it is an error, not "no parent": that would make another root.
+    Field("parent", Id(doc="Id of the unit it belongs to; every unit has one but the organization itself"),
+          empty_is_absent=False),
+    Field("title", TextKind(doc="Name of the unit, as shown on the site" + _TEXT), required=True),
+    Field("lead", TextKind(doc="The accountable executive or office" + _TEXT)),
+    Field("description", TextKind(doc="What the unit does" + _TEXT)),
+))
+
+UNITS_SINCE = 2  # okrs/units.yml is read only in a portal of schema 2
+UNITS = ListOf(item=UNIT, min_items=1, doc="okrs/units.yml (schema 2): the organization's units, one of them "
+               "without a parent (the organization itself)")
 
 FEED = Obj(name="feed", doc="Where scheduled refreshes pull this metric from", fields=(
     Field("type", Enum(values=("csv", "json", "sql"), doc="Kind of source: csv, json or sql"), required=True),

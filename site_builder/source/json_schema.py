@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS, METRIC, OBJECTIVE, PORTAL
+from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS, METRIC, OBJECTIVE, PORTAL, UNITS, UNITS_SINCE
 from site_builder.source.kinds import (
     ID_PATTERN, LANG_PATTERN, DateKind, Enum, Field, Id, Kind, Lang, ListOf, Number, Obj, Str, StrMap, TextKind,
 )
@@ -70,6 +70,8 @@ def _json_schema(kind: Kind) -> dict:
 
 def _field_schema(spec: Field) -> dict:
     out = _json_schema(spec.kind)
+    if spec.since > 1:  # the keys marked [2] in DESIGN.md: refused in a portal of an earlier schema
+        out["description"] = f"{out.get('description', spec.name)} (needs schema: {spec.since} in okrs/portal.yml)"
     if spec.default not in (None, ()):
         out["default"] = list(spec.default) if isinstance(spec.default, tuple) else spec.default
     return out
@@ -84,7 +86,7 @@ def _key_result_conditions() -> list[dict]:
             condition = {"anyOf": [{"not": {"required": ["type"]}}, condition]}
         else:
             condition["required"] = ["type"]
-        then = {"required": list(rule["required"])}
+        then = {"required": list(rule["required"])} if rule["required"] else {}
         forbidden = sorted(all_optional - set(rule["allowed"]))
         if forbidden:
             then["not"] = {"anyOf": [{"required": [name]} for name in forbidden]}
@@ -92,7 +94,8 @@ def _key_result_conditions() -> list[dict]:
     return conditions
 
 
-SCHEMAS = {"portal": PORTAL, "objective": OBJECTIVE, "metric": METRIC}
+SCHEMAS = {"portal": PORTAL, "objective": OBJECTIVE, "metric": METRIC, "units": UNITS}
+_SINCE = {"units": UNITS_SINCE}  # the file kinds a later schema added
 
 
 def json_schema(name: str) -> dict:
@@ -100,7 +103,7 @@ def json_schema(name: str) -> dict:
     root = SCHEMAS[name]
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": f"okr-portal {name} file (schema 1)",
+        "title": f"okr-portal {name} file (schema {_SINCE[name] if name in _SINCE else '1 and 2'})",
         **_json_schema(root),
     }
 

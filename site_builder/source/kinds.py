@@ -92,6 +92,14 @@ class Number(Kind):
 @dataclass(frozen=True, kw_only=True)
 class Enum(Kind):
     values: tuple[str, ...] = ()
+    # Values that a later schema version added (DESIGN.md §3: marked [2]), with that version:
+    # (("rollup", 2),). In a portal of an earlier schema, writing one is an error saying so.
+    since: tuple[tuple[str, int], ...] = ()
+
+    def values_in(self, schema: int | None) -> tuple[str, ...]:
+        """The values a portal of ``schema`` may write (None: not known, every value)."""
+        newer = dict(self.since)
+        return tuple(v for v in self.values if schema is None or newer.get(v, 1) <= schema)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +124,9 @@ class Field:
     # left blank). Not for a value someone evidently meant to write and whose absence
     # would change what the file means (a threshold's bound, a target's date).
     empty_is_absent: bool = True
+    # The first schema version that has the field (DESIGN.md §3: the keys marked [2]);
+    # in a portal of an earlier schema, writing it is an error saying so.
+    since: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)

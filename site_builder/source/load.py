@@ -13,17 +13,18 @@ from pathlib import Path
 
 from site_builder.source.csv_reader import parse_observations
 from site_builder.model import (
-    FeedSettings, KeyResult, Metric, Objective, Period, Point, Portal, Settings, Threshold, Thresholds, Update,
+    FeedSettings, KeyResult, Metric, Objective, Period, Point, Portal, Settings, Threshold, Thresholds, Unit, Update,
 )
 from site_builder.problems import Loc, Problem
-from site_builder.source.formats import METRIC, OBJECTIVE, PORTAL
+from site_builder.source.formats import METRIC, OBJECTIVE, PORTAL, SCHEMAS, UNITS, UNITS_SINCE
 from site_builder.source.kinds import ID_RE, Obj, Record, Val
-from site_builder.source.reader import Reader
-from site_builder.source.yaml_reader import parse_yaml, read_text, read_yaml
+from site_builder.source.reader import Reader, needs_schema
+from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq, parse_yaml, read_text, read_yaml
 from site_builder.speed import PARALLEL_FROM, collector_off, forked
 
 OKRS = "okrs"
 PORTAL_FILE = "okrs/portal.yml"
+UNITS_FILE = "okrs/units.yml"
 OBJECTIVES_DIR = "okrs/objectives"
 METRICS_DIR = "okrs/metrics"
 MAX_CSV_BYTES = 200 * 1024 * 1024
@@ -47,6 +48,7 @@ def load_portal(root: Path) -> Loaded:
     if _refused(root, OKRS, problems):
         return Loaded(Portal(str(root), None, (), {}), tuple(problems))
     settings = _load_settings(root, reader)
+    units, units_path = _load_units(root, reader)
     with collector_off():
         files = _objective_files(root, problems)
         # A large portal's objective files are most of the reading: a forked process reads
@@ -54,21 +56,24 @@ def load_portal(root: Path) -> Loaded:
         split = len(files) // 3 if len(files) >= PARALLEL_FROM else len(files)
         metric_problems: list[Problem] = []
 
+        schema = reader.schema  # what portal.yml declares: the keys of later schemas are refused
+
         def meanwhile():
-            return _load_objectives(root, files[:split]), _load_metrics(root, Reader(metric_problems))
+            return _load_objectives(root, files[:split], schema), _load_metrics(root, Reader(metric_problems, schema))
 
         theirs, ((objectives, objective_problems), metrics) = forked(
-            lambda chunk: _load_objectives(root, chunk), [files[split:]] if split < len(files) else [], 1, meanwhile)
+            lambda chunk: _load_objectives(root, chunk, schema), [files[split:]] if split < len(files) else [], 1,
+            meanwhile)
         more, more_problems = theirs[0] if theirs else ((), [])
     problems += objective_problems + more_problems + metric_problems  # in file order, as one process has them
-    portal = Portal(str(root), settings, objectives + more, metrics)
+    portal = Portal(str(root), settings, objectives + more, metrics, units, units_path)
     return Loaded(portal, tuple(problems))
 
 
-def _load_objectives(root: Path, files: list[str]) -> tuple[tuple[Objective, ...], list[Problem]]:
+def _load_objectives(root: Path, files: list[str], schema: int | None) -> tuple[tuple[Objective, ...], list[Problem]]:
     """The objectives of ``files`` that could be read, and the problems found reading them."""
     problems: list[Problem] = []
-    reader = Reader(problems)
+    reader = Reader(problems, schema)
     return tuple(o for o in (_load_objective(root, rel, reader) for rel in files) if o is not None), problems
 
 
@@ -120,7 +125,11 @@ def _load_settings(root: Path, reader: Reader) -> Settings | None:
         reader.error(Loc(PORTAL_FILE), "portal settings file is missing: create okrs/portal.yml with schema, title, "
                                        "organization and periods")
         return None
-    val = _read_record(root, PORTAL_FILE, PORTAL, reader)
+    node = read_yaml(root / PORTAL_FILE, PORTAL_FILE, reader.problems)
+    if node is None:
+        return None
+    reader.schema = _declared_schema(node)  # before reading the rest: portal.yml has keys of schema 2 too
+    val = reader.read(PORTAL, node, "portal file")
     if val is None:
         return None
     rec: Record = val.value
@@ -144,10 +153,55 @@ def _load_settings(root: Path, reader: Reader) -> Settings | None:
     )
 
 
+def _declared_schema(node: YNode) -> int | None:
+    """The schema version portal.yml declares, when it is one this okr-portal reads (else None:
+    the Reader reports what is wrong with it, and no key is refused for being too new)."""
+    if not isinstance(node, YMap):
+        return None
+    for key, _, value in node.items:
+        number = value.value if isinstance(value, YScalar) and not isinstance(value.value, bool) else None
+        if key == "schema" and isinstance(number, (int, float)) and number in SCHEMAS:  # 2.0 reads as 2 too
+            return int(number)
+    return None
+
+
 def _period(val: Val) -> Period:
     rec: Record = val.value
     return Period(rec.get_value("id"), rec.get_value("title"), rec.get_value("start"), rec.get_value("end"),
                   val.loc, rec.locs())
+
+
+# --- units.yml --------------------------------------------------------------
+
+
+def _load_units(root: Path, reader: Reader) -> tuple[tuple[Unit, ...], str | None]:
+    """The units of okrs/units.yml (schema 2), and the file's path; ((), None) without one,
+    or in a portal of schema 1 (where the file is one error, unread)."""
+    if not os.path.lexists(root / UNITS_FILE):
+        return (), None
+    if reader.schema is not None and reader.schema < UNITS_SINCE:
+        reader.error(Loc(UNITS_FILE), needs_schema("units.yml", UNITS_SINCE, reader.schema))
+        return (), None
+    if _refused(root, UNITS_FILE, reader.problems):
+        return (), UNITS_FILE  # there, but not read (reported)
+    node = read_yaml(root / UNITS_FILE, UNITS_FILE, reader.problems)
+    if node is not None and not isinstance(node, YSeq):
+        reader.error(node.loc, "units.yml must be a list of units, each beginning with '- id:'; this file is "
+                               "not a list")
+        return (), UNITS_FILE
+    val = None if node is None else reader.read(UNITS, node, "units file")
+    if val is None:
+        return (), UNITS_FILE
+    return tuple(_unit(v) for v in val.value), UNITS_FILE
+
+
+def _unit(val: Val) -> Unit:
+    rec: Record = val.value
+    # Every key written has a line, also one whose value was refused (and reported): a unit
+    # whose `parent:` could not be read is not taken for the organization (no parent at all).
+    locs = {**{key: val.loc for key in rec.present}, **rec.locs()}
+    return Unit(rec.get_value("id"), rec.get_value("parent"), rec.get_value("title"), rec.get_value("lead"),
+                rec.get_value("description"), val.loc, locs)
 
 
 # --- objectives -------------------------------------------------------------
@@ -242,6 +296,8 @@ def _objective(val: Val, rel: str) -> Objective:
         path=rel,
         loc=val.loc,
         locs=rec.locs(),
+        unit=rec.get_value("unit"),
+        aligns_to=rec.get_value("aligns_to"),
     )
 
 

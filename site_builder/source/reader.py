@@ -28,6 +28,11 @@ def misspelled(name: str, present, known) -> bool:
     return any(did_you_mean(key, known) == f" (did you mean '{name}'?)" for key in unknown)
 
 
+def needs_schema(what: str, since: int, schema: int) -> str:
+    """The message for a key, value or file of a later schema version than the portal's."""
+    return f"{what} needs schema: {since} in okrs/portal.yml (this portal says schema: {schema})"
+
+
 def _type_name(node: YNode) -> str:
     if isinstance(node, YMap):
         return "a mapping"
@@ -49,8 +54,15 @@ class Reader:
     user's value through ``excerpt``: a short, one-line part of it.
     """
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], schema: int | None = None):
         self.problems = problems
+        # The portal's schema version (okrs/portal.yml), when it is one this okr-portal reads:
+        # a key or value of a later version (``since``) is then one error saying so, and unread.
+        # None (not known, or already reported): every key and value is read.
+        self.schema = schema
+
+    def _too_new(self, since: int) -> bool:
+        return self.schema is not None and since > self.schema
 
     def error(self, loc: Loc, message: str) -> None:
         self.problems.append(Problem(loc, message))
@@ -168,13 +180,17 @@ class Reader:
         return Val(value, node.loc)
 
     def _enum(self, kind: Enum, node: YNode, label: str) -> Val | None:
-        choices = ", ".join(kind.values)
+        values = kind.values_in(self.schema)
+        choices = ", ".join(values)
         scalar = self._scalar(node, label, f"one of {choices}")
         if scalar is None:
             return None
-        if scalar.raw not in kind.values:
+        if scalar.raw in kind.values and scalar.raw not in values:
+            self.error(node.loc, needs_schema(f"{label} '{scalar.raw}'", dict(kind.since)[scalar.raw], self.schema))
+            return None
+        if scalar.raw not in values:
             self.error(node.loc, f"{label} '{excerpt(scalar.raw)}' must be one of {choices}"
-                                 f"{did_you_mean(scalar.raw, kind.values)}")
+                                 f"{did_you_mean(scalar.raw, values)}")
             return None
         return Val(scalar.raw, node.loc)
 
@@ -219,7 +235,11 @@ class Reader:
         for key, key_loc, value in node.items:
             spec = fields.get(key)
             if spec is None:
-                self.error(key_loc, f"unknown key '{excerpt(key)}' in {kind.name}{did_you_mean(key, fields)}")
+                known = [name for name, f in fields.items() if not self._too_new(f.since)]
+                self.error(key_loc, f"unknown key '{excerpt(key)}' in {kind.name}{did_you_mean(key, known)}")
+                continue
+            if self._too_new(spec.since):
+                self.error(key_loc, needs_schema(f"'{key}'", spec.since, self.schema))
                 continue
             if isinstance(value, YScalar) and value.value is None and not spec.required and spec.empty_is_absent:
                 empty[key] = key_loc  # `description:` with nothing after it means no description

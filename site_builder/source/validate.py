@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from site_builder import SCHEMA_VERSION
 from site_builder.model import KeyResult, Metric, Objective, Portal, Settings, target_date
 from site_builder.redaction import redact
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
-from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS
+from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS, SCHEMAS
+from site_builder.source.organization_rules import organization_problems
 from site_builder.source.reader import misspelled
 from site_builder.source.values import LARGEST_NUMBER
 from site_builder.text import Text
@@ -50,6 +50,9 @@ def validate(portal: Portal) -> list[Problem]:
         problems += _objective(objective, portal)
     for metric in portal.metrics.values():
         problems += _metric(metric, settings)
+    for unit in portal.units:
+        problems += _texts(settings, title=unit.title, lead=unit.lead, description=unit.description)
+    problems += organization_problems(portal)
     return problems
 
 
@@ -77,9 +80,9 @@ def _texts(settings: Settings | None, **texts: Text | None) -> Iterator[Problem]
 
 def _settings(settings: Settings) -> Iterator[Problem]:
     locs = settings.locs
-    if settings.schema is not None and settings.schema != SCHEMA_VERSION:
+    if settings.schema is not None and settings.schema not in SCHEMAS:
         yield Problem(locs["schema"], f"unsupported schema version {settings.schema}: this okr-portal reads "
-                                      f"schema {SCHEMA_VERSION}")
+                                      "schema 1 or 2")
     yield from _texts(settings, title=settings.title, organization=settings.organization,
                       description=settings.description, contact=settings.contact)
     for lang in settings.languages:
@@ -165,6 +168,11 @@ def _type_fields(kr: KeyResult, name: str) -> Iterator[Problem]:
             yield Problem(kr.locs[key], f"{name} needs {_NEEDS.get(key, 'a ' + key)}: the value after '{key}:' "
                                         "is empty")
     for key in sorted(kr.present & _TYPE_SPECIFIC - set(rule["allowed"])):
+        if kr.type == "rollup":
+            yield Problem(kr.locs.get(key, kr.loc), f"'{key}' is not used by rollup key results: their progress "
+                                                    "comes from the objectives aligned to them; remove it or "
+                                                    "change the type")
+            continue
         users = [t for t, r in KR_TYPE_FIELDS.items() if key in r["allowed"]]
         yield Problem(kr.locs.get(key, kr.loc), f"'{key}' is not used by {kr.type} key results "
                                                 f"(only by {' and '.join(users)}); remove it or change the type")

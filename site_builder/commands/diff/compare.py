@@ -18,7 +18,7 @@ from pathlib import Path
 
 from site_builder.commands.status_table import STATUS_LABELS
 from site_builder.commands.wording import count
-from site_builder.compute.rules import objective_status
+from site_builder.compute.rules import objective_statuses
 from site_builder.compute.status import Status
 from site_builder.history.fields import (
     TRANSLATIONS, FieldView, Shown, field_changes, key, kr_fields, objective_fields, shown,
@@ -124,18 +124,35 @@ class _Side:
     def period(self, objective: Objective):
         return self.settings.period(objective.period) if self.settings else None
 
+    def _without_rollups_on(self, valid: list[Objective]) -> list[Objective]:
+        """``valid`` less the objectives with a rollup key result resting, directly or below,
+        on an objective that cannot be computed: their status would be a guess."""
+        left = {o.id: o for o in valid}
+        skipped = [o for oid, o in self.objectives.items() if oid not in left]
+        while skipped:
+            ref = skipped.pop().parent_ref
+            parent = left.get(ref[0]) if ref and ref[1] else None
+            if parent is not None and any(kr.id == ref[1] and kr.type == "rollup" for kr in parent.key_results):
+                skipped.append(left.pop(parent.id))
+        return list(left.values())
+
     def _statuses(self, as_of: date) -> dict[tuple[str, str | None], Status]:
         """Computed statuses of the public objectives whose files validate (compute needs valid input)."""
         bad = {p.loc.path for p in self.problems}
         if self.settings is None or PORTAL_FILE in bad:
             return {}
-        out: dict[tuple[str, str | None], Status] = {}
-        for oid, objective in self.objectives.items():
+        valid = []
+        for objective in self.objectives.values():
             metrics = [self.metric(kr.metric) for kr in objective.key_results if kr.metric]
             files = {objective.path} | {p for m in metrics if m for p in (m.csv_path, m.meta_path) if p}
-            if files & bad or None in metrics or self.period(objective) is None:
-                continue
-            status = objective_status(objective, self.portal, as_of)
+            if not (files & bad or None in metrics or self.period(objective) is None):
+                valid.append(objective)
+        valid = self._without_rollups_on(valid)
+        out: dict[tuple[str, str | None], Status] = {}
+        # All at once, children first: a rollup's progress is its aligned objectives'.
+        statuses = objective_statuses(valid, self.portal, as_of)
+        for objective in valid:  # in file order, as the report lists them
+            oid, status = objective.id, statuses[objective.id]
             out[(oid, None)] = status.status
             out.update({(oid, r.key_result.id): r.status for r in status.key_results})
         return out
@@ -219,6 +236,9 @@ def _settings_changes(old: _Side, new: _Side) -> tuple[FieldChange, ...]:
                     "thresholds": f"at risk {s.thresholds.at_risk:g}, off track {s.thresholds.off_track:g}"})
         for p in s.periods:
             out[f"period {p.id}"] = f"{side.text(p.title)} ({p.start} to {p.end})"
+        for u in side.portal.units:  # [2] okrs/units.yml: the unit pages
+            out[f"unit {u.id}"] = side.text(u.title) + (f" (part of {u.parent})" if u.parent else "")
+            out.update(_Shows(side).texts(**{f"unit {u.id} lead": u.lead, f"unit {u.id} description": u.description}))
         return out
 
     return field_changes(fields(old), fields(new))
@@ -238,7 +258,8 @@ def _item_changes(old: _Side, new: _Side):
     for oid, o in new.objectives.items():
         status = STATUS_LABELS.get(new.statuses.get((oid, None), ""), "")
         if oid not in old.objectives:
-            fields = {"period": o.period or "", "owner": new.text(o.owner), "key results": str(len(o.key_results))}
+            fields = {"period": o.period or "", "owner": new.text(o.owner), "unit": o.unit or "",
+                      "alignment": o.aligns_to or "", "key results": str(len(o.key_results))}
             yield ItemChange(oid, None, "added", new.text(o.title),
                              tuple(FieldChange(k, "", v) for k, v in fields.items() if v), status)
             continue

@@ -16,6 +16,9 @@ from site_builder.commands.wording import count
 MAX_ROWS = 20  # observation changes listed per metric; the rest are counted
 MAX_TEXT = 200  # characters of a long text shown in a table cell
 
+# A field as the report names it, when that differs from the history's name for it.
+FIELD_LABELS = {"alignment": "aligns to"}
+
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
 
 
@@ -40,6 +43,10 @@ def _code_block(lines: list[str]) -> list[str]:
 def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
             *("| " + " | ".join(row) + " |" for row in rows), ""]
+
+
+def _label(field: str) -> str:
+    return FIELD_LABELS.get(field, field)
 
 
 def _where(first_id: str, second_id: str | None, title: str) -> str:
@@ -102,11 +109,11 @@ def _items_section(diff: Diff) -> list[str]:
         if item.kind == "removed":
             rows.append((where, "**removed**", "—", "—"))
         elif item.kind == "added":
-            facts = [f"{f.field}: {md(f.new)}" for f in item.fields]
+            facts = [f"{_label(f.field)}: {md(f.new)}" for f in item.fields]
             facts += [f"status: {item.status}"] if item.status else []
             rows.append((where, "**added**", "—", "; ".join(facts) or "—"))
         else:
-            rows += [(where if i == 0 else "", md(f.field), _cell(f.old), _cell(f.new))
+            rows += [(where if i == 0 else "", md(_label(f.field)), _cell(f.old), _cell(f.new))
                      for i, f in enumerate(item.fields)]
     head = ("Objective › key result", "Change", "Before", "After")
     return ["### Objectives and key results", "", *_table(head, rows)] if rows else []
