@@ -53,6 +53,8 @@ def portal():
 @pytest.fixture(scope="module")
 def texts(portal):
     found = list(_texts(portal.settings, "settings"))
+    for unit in portal.units:
+        found += _texts(unit, f"unit {unit.id}")
     for objective in portal.objectives:
         found += _texts(objective, f"objective {objective.id}")
     for metric_id, metric in portal.metrics.items():
@@ -65,12 +67,16 @@ def test_the_walk_reaches_every_kind_of_text(portal, texts):
     assert kinds >= {
         "Settings.title", "Settings.organization", "Settings.description", "Settings.contact", "Period.title",
         "Objective.title", "Objective.owner", "Objective.description", "KeyResult.title", "Update.text",
-        "Metric.title", "Metric.source", "Metric.methodology",
+        "Metric.title", "Metric.source", "Metric.methodology", "Unit.title", "Unit.lead", "Unit.description",
     }
     # Drafts are walked too.
     assert any(not o.is_public for o in portal.objectives)
     assert any(path.startswith("objective digital-front-door.") for path, _, _ in texts)
     assert len(texts) > 150
+    # Every unit of units.yml is walked (their names are translatable text too).
+    assert {path.split(".")[0] for path, owner, _ in texts if owner == "Unit.title"} == \
+        {f"unit {u.id}" for u in portal.units}
+    assert len(portal.units) >= 10
 
 
 def test_every_text_is_in_every_portal_language(portal, texts):

@@ -45,6 +45,9 @@ PAGE_KINDS = {
     "owners": "owners/",
     "tag": "tags/veterans/",
     "changes": "changes/",
+    "units": "units/",
+    "unit": "units/veterans-care-network/",
+    "alignment": "alignment/cy2026/",
     "search": "?q=veteran",
 }
 
