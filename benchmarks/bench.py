@@ -3,7 +3,7 @@
 Generates a synthetic portal (benchmarks/synth.py: 200 objectives, 1,000 key
 results, 1,000 metrics x 500 daily rows) into a temporary directory and prints
 one figure per line. Each benchmark is a function registered in BENCHMARKS;
-select them with --only NAME (validate, site, history, fetch, scale).
+select them with --only NAME (validate, site, history, fetch, scale, org).
 
 Target (benchmarks/README.md): validating that portal takes well under 2 s.
 """
@@ -163,16 +163,20 @@ def bench_site(portal: Portal, repeat: int) -> None:
     except BuildFailed as exc:
         _fail_on_problems(exc.problems, "site")
         raise Failed(f"site: {exc}") from None
-    pages = [p for p in built.site_dir.rglob("*.html")]
-    largest = max(pages, key=lambda p: p.stat().st_size)
-    total = sum(p.stat().st_size for p in built.site_dir.rglob("*") if p.is_file())
     share = built.generate_seconds / built.engine_seconds
     parts = ", ".join(f"{name} {seconds:.2f}" for name, seconds in (built.generate_parts or {}).items())
     print(f"site: {portal.label}, {built.pages} pages: generate {built.generate_seconds:.2f} s ({parts}), "
           f"engine {built.engine_seconds:.2f} s (generator = {share:.0%} of engine; target < 15%)", flush=True)
-    print(f"site: largest page {largest.stat().st_size / 1024:.1f} KB "
-          f"({largest.relative_to(built.site_dir)}; target < 100 KB), total site {total / 1024 / 1024:.1f} MB",
-          flush=True)
+    print(f"site: {_page_sizes(built.site_dir)}", flush=True)
+
+
+def _page_sizes(site_dir: Path) -> str:
+    """'largest page X KB (path; target < 100 KB), total site Y MB' for a built site."""
+    pages = [p for p in site_dir.rglob("*.html")]
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    total = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())
+    return (f"largest page {largest.stat().st_size / 1024:.1f} KB ({largest.relative_to(site_dir)}; "
+            f"target < 100 KB), total site {total / 1024 / 1024:.1f} MB, {len(pages):,} pages")
 
 
 def bench_history(portal: Portal, repeat: int) -> None:
@@ -339,7 +343,7 @@ def _tree_rss(pid: int) -> int:
     return sum(rss.get(p, 0) for p in tree)
 
 
-def _build_measured(root: Path) -> tuple[float, float, float, int, str]:
+def _build_measured(root: Path, what: str = "scale") -> tuple[float, float, float, int, str]:
     """okr-portal build as a user runs it: wall time, generate and engine seconds, peak memory."""
     import re
     import threading
@@ -362,14 +366,14 @@ def _build_measured(root: Path) -> tuple[float, float, float, int, str]:
     done.set()
     sampler.join()
     if process.returncode != 0:
-        raise Failed(f"scale: build failed:\n{output[-2000:]}")
+        raise Failed(f"{what}: build failed:\n{output[-2000:]}")
     found = re.search(r"generate ([\d.]+) s, engine ([\d.]+) s", output)
     if not found:
-        raise Failed(f"scale: unexpected build output:\n{output[-500:]}")
+        raise Failed(f"{what}: unexpected build output:\n{output[-500:]}")
     return wall, float(found.group(1)), float(found.group(2)), peak[0], output.strip().splitlines()[-1]
 
 
-def _search_dictionary(workdir: Path) -> None:
+def _search_dictionary(workdir: Path, what: str = "scale") -> None:
     """The Chinese search dictionary is made once per machine (see chinese_search): made here,
     and said, so that the builds below are a machine's usual builds."""
     from site_builder.engine.chinese_search import cache_folders, traditional_dictionary
@@ -380,13 +384,31 @@ def _search_dictionary(workdir: Path) -> None:
     found = traditional_dictionary(*folders)
     seconds = time.perf_counter() - started
     if found is None:
-        print("scale: no Chinese search dictionary (jieba or OpenCC missing, or no room to keep it)", flush=True)
+        print(f"{what}: no Chinese search dictionary (jieba or OpenCC missing, or no room to keep it)", flush=True)
     elif not there:
-        print(f"scale: made the Traditional Chinese search dictionary in {seconds:.1f} s, once for this machine "
+        print(f"{what}: made the Traditional Chinese search dictionary in {seconds:.1f} s, once for this machine "
               f"({found}); a build that must make it spends that much more", flush=True)
     else:
-        print(f"scale: the Traditional Chinese search dictionary was already made on this machine ({found})",
+        print(f"{what}: the Traditional Chinese search dictionary was already made on this machine ({found})",
               flush=True)
+
+
+def _median_build(root: Path, repeat: int, what: str = "scale") -> tuple[float, int, str]:
+    """Build ``root`` ``repeat`` times, each as the portal's first build (its work folder and
+    site gone): the median build by the generator's share. Returns its wall time, the peak
+    memory of all builds, and the figures as one phrase."""
+    runs = []
+    for _ in range(repeat):
+        for leftover in (root / ".okr-portal", root / "site"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        runs.append(_build_measured(root, what))
+    runs.sort(key=lambda run: run[1] / run[2])  # by the generator's share
+    wall, generate, engine, _, _summary = runs[len(runs) // 2]
+    peak = max(run[3] for run in runs)
+    shares = ", ".join(f"{run[1] / run[2]:.1%}" for run in runs)
+    return wall, peak, (f"build {wall:.1f} s (generate {generate:.2f} s, engine {engine:.1f} s; "
+                        f"generator = {generate / engine:.1%} of engine, target < 15%; median of {len(runs)} builds: "
+                        f"{shares}), peak memory {peak / 2**20:.0f} MB")
 
 
 def bench_scale(portal: Portal, repeat: int) -> None:
@@ -404,23 +426,49 @@ def bench_scale(portal: Portal, repeat: int) -> None:
         if not root.exists():
             synth.generate(root, objectives=objectives, key_results=5 * objectives, metrics=objectives, rows=500,
                            languages=("en", "zh-TW"), seed=portal.seed)
-        runs = []
-        for _ in range(repeat):  # each a portal's first build (its work folder and site gone)
-            for leftover in (root / ".okr-portal", root / "site"):
-                shutil.rmtree(leftover, ignore_errors=True)
-            runs.append(_build_measured(root))
-        runs.sort(key=lambda run: run[1] / run[2])  # by the generator's share
-        wall, generate, engine, _, summary = runs[len(runs) // 2]  # the median build
-        peak = max(run[3] for run in runs)
+        wall, peak, figures = _median_build(root, repeat)
         rows.append((objectives, wall, peak))
-        shares = ", ".join(f"{run[1] / run[2]:.1%}" for run in runs)
         print(f"scale: {objectives} objectives, {5 * objectives} key results, {objectives} metrics x 500 rows, "
-              f"en + zh-TW: build {wall:.1f} s (generate {generate:.2f} s, engine {engine:.1f} s; "
-              f"generator = {generate / engine:.1%} of engine, target < 15%; median of {len(runs)} builds: "
-              f"{shares}), peak memory {peak / 2**20:.0f} MB", flush=True)
+              f"en + zh-TW: {figures}", flush=True)
     for (n0, t0, m0), (n1, t1, m1) in zip(rows, rows[1:]):
         print(f"scale: {n0} -> {n1} objectives (x{n1 / n0:.1f}): time x{t1 / t0:.2f}, memory x{m1 / m0:.2f} "
               f"(linear: x{n1 / n0:.1f} or less)", flush=True)
+
+
+# Issue 13: an organization of 500 units four levels deep, 2,000 objectives aligned level to level.
+ORG = dict(units=500, levels=4, objectives=2000, key_results=8000, metrics=2000, rows=500)
+
+
+def bench_org(portal: Portal, repeat: int) -> None:
+    """Issue 13: okr-portal build of an organization (benchmarks/synth.py --units): 500 units
+    in four levels, 2,000 objectives spread over them (8,000 key results, a rollup in every
+    objective that something aligns to), each below the top aligned to an objective of its
+    unit's parent unit, in English and Chinese. The same measures as ``scale`` (build time,
+    generator share, peak memory of the whole process tree, the median of --repeat first
+    builds), then the largest page and the site's size from the last build.
+    """
+    _search_dictionary(portal.workdir, "org")
+    root = portal.workdir / "org"
+    if not root.exists():
+        counts = synth.generate(root, languages=("en", "zh-TW"), seed=portal.seed, **ORG)
+        checked = _check(root)
+        _fail_on_problems(checked, "org")
+        print(f"org: generated {counts['units']} units ({' + '.join(map(str, counts['units_by_level']))} by level), "
+              f"{counts['objectives']} objectives ({counts['aligned']} aligned, {counts['aligned_to_key_results']} "
+              f"of them to a rollup key result), {counts['key_results']} key results "
+              f"({counts['key_results_by_type']['rollup']} rollups)", flush=True)
+    _, _, figures = _median_build(root, repeat, "org")
+    print(f"org: {ORG['units']} units, {ORG['levels']} levels, {ORG['objectives']} objectives, "
+          f"{ORG['key_results']} key results, {ORG['metrics']} metrics x {ORG['rows']} rows, en + zh-TW: {figures}",
+          flush=True)
+    print(f"org: {_page_sizes(root / 'site')}", flush=True)
+
+
+def _check(root: Path) -> list:
+    """The problems of the portal at ``root`` (load + validate)."""
+    from site_builder.source.check import check
+
+    return list(check(root).problems)
 
 
 # Name -> function(portal, repeat).
@@ -430,6 +478,7 @@ BENCHMARKS: dict[str, Callable[[Portal, int], None]] = {
     "history": bench_history,
     "fetch": bench_fetch,
     "scale": bench_scale,
+    "org": bench_org,
 }
 
 

@@ -7,10 +7,18 @@ Writes a complete, valid portal (DESIGN.md §3, schema 1) of any size:
     okrs/metrics/<metric id>.yml
     okrs/metrics/<metric id>.csv
 
+With ``units`` (``--units N --levels L``) it is an organization instead (schema 2):
+okrs/units.yml holds N units in a tree L levels deep, the objectives are spread over
+the units, and every objective below the root unit's aligns to an objective of its
+unit's parent unit: to the objective itself or to its first key result, which is then
+a ``rollup`` (every rollup has an objective aligned to it). L levels of units make L
+levels of alignment.
+
 Usable as a module (``generate(root, ...)``) and as a script::
 
     python benchmarks/synth.py OUTDIR --objectives 200 --key-results 1000 \\
-        --metrics 1000 --rows 500 [--languages en,zh-TW] [--seed 1]
+        --metrics 1000 --rows 500 [--languages en,zh-TW] [--seed 1] \\
+        [--units 500 --levels 4]
 
 The output depends only on the arguments (``random.Random(seed)``), and every
 file is built as one string and written once, so 1,000 metrics x 500 rows take
@@ -98,6 +106,76 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
+_LEVEL_NAMES = (("Department", "局"), ("Division", "處"), ("Team", "組"))
+
+
+def unit_levels(units: int, levels: int) -> list[int]:
+    """How many units each level of the tree holds, the root's first: one root, then
+    levels growing by a common factor b (1 + b + ... + b**(levels - 1) = units), every
+    level holding at least one unit."""
+    if levels < 1:
+        raise ValueError("levels must be at least 1")
+    if units < levels or (levels == 1 and units != 1):
+        raise ValueError(f"{levels} levels need {'exactly 1 unit' if levels == 1 else f'at least {levels} units'}")
+    if levels == 1:
+        return [1]
+    low, high = 1.0, float(units)
+    for _ in range(100):  # bisection: the branching factor of a tree of that many units
+        b = (low + high) / 2
+        if sum(b ** i for i in range(levels)) < units:
+            low = b
+        else:
+            high = b
+    sizes = [1] + [max(1, round(high ** i)) for i in range(1, levels - 1)]
+    if units - sum(sizes) < 1:
+        sizes = [1] * (levels - 1)
+    return sizes + [units - sum(sizes)]
+
+
+def _organization(units: int, levels: int, objectives: int) -> tuple[list[tuple[str, str | None, int]], list[dict]]:
+    """The unit tree, and each objective's place in it.
+
+    Units: (id, parent id or None, level), breadth first. Objectives: for each, in order,
+    {"unit", "level", "parent": index of the objective it aligns to or None, "rollup": whether
+    it aligns to that objective's first key result, "top": index among the root unit's}.
+    Objective o belongs to unit o % units; a unit's objectives align, in turn, to those of
+    its parent unit (all the parent's child units' objectives dealt out round-robin), the
+    first dealt to each parent objective to its rollup key result, the rest alternately to
+    the objective and to the rollup.
+    """
+    if objectives < units:
+        raise ValueError("objectives must be at least units (every unit owns one)")
+    sizes = unit_levels(units, levels)
+    tree: list[tuple[str, str | None, int]] = []
+    by_level: list[list[int]] = []
+    for level, size in enumerate(sizes):
+        first = len(tree)
+        above = by_level[-1] if by_level else []
+        for j in range(size):
+            parent = tree[above[j * len(above) // size]][0] if above else None
+            tree.append((f"u-{first + j + 1:04d}", parent, level))
+        by_level.append(list(range(first, first + size)))
+    index = {uid: n for n, (uid, _, _) in enumerate(tree)}
+    owned: list[list[int]] = [[] for _ in tree]
+    for o in range(objectives):
+        owned[o % units].append(o)
+    plan = [{"unit": tree[o % units][0], "level": tree[o % units][2], "parent": None, "rollup": False,
+             "top": None} for o in range(objectives)]
+    for k, o in enumerate(owned[0]):
+        plan[o]["top"] = k
+    children_of: list[list[int]] = [[] for _ in tree]
+    for n, (_, parent, _) in enumerate(tree):
+        if parent is not None:
+            children_of[index[parent]].append(n)
+    for n in range(len(tree)):
+        theirs = owned[n]
+        below = [o for child in children_of[n] for o in owned[child]]
+        for i, o in enumerate(below):
+            plan[o]["parent"] = theirs[i % len(theirs)]
+            plan[o]["rollup"] = i < len(theirs) or (i // len(theirs)) % 2 == 0
+    return tree, plan
+
+
 def generate(
     root: Path,
     objectives: int = 200,
@@ -106,8 +184,13 @@ def generate(
     rows: int = 500,
     languages: tuple[str, ...] | list[str] = ("en",),
     seed: int = 1,
+    units: int = 0,
+    levels: int = 4,
 ) -> dict:
-    """Write a synthetic portal under ``root`` (created if needed) and return counts."""
+    """Write a synthetic portal under ``root`` (created if needed) and return counts.
+
+    ``units`` > 0: an organization of that many units, ``levels`` deep (schema 2; see the
+    module's docstring); 0: no units.yml, schema 1, as before."""
     root = Path(root)
     languages = tuple(languages) or ("en",)
     if objectives < 1:
@@ -116,6 +199,9 @@ def generate(
         raise ValueError("key_results must be at least objectives (each needs one)")
     if metrics < 0 or rows < 0:
         raise ValueError("metrics and rows must not be negative")
+    if units < 0:
+        raise ValueError("units must not be negative")
+    tree, plan = _organization(units, levels, objectives) if units else ([], [])
     rng = random.Random(seed)
     multi = len(languages) > 1
 
@@ -128,7 +214,7 @@ def generate(
 
     # --- portal.yml -------------------------------------------------------
     lines = [
-        "schema: 1",
+        f"schema: {2 if units else 1}",
         f"title: {_text('City Performance Portal', '市政績效入口', languages, multi)}",
         f"organization: {_text('City of Exampleton', '範例市政府', languages, multi)}",
         f"description: {_q('Synthetic portal for benchmarks: **every** objective, key result and metric.')}",
@@ -146,6 +232,26 @@ def generate(
     lines.append("thresholds: {at_risk: 0.10, off_track: 0.25}")
     _write(okrs / "portal.yml", "\n".join(lines) + "\n")
     files += 1
+
+    # --- units.yml (an organization) -------------------------------------------
+    if units:
+        lines = []
+        for uid, parent, level in tree:
+            if parent is None:
+                title = _text(f"City of Exampleton ({uid})", f"範例市政府（{uid}）", languages, multi)
+                lead = _text("City Manager", "市政執行長", languages, multi)
+            else:
+                en, zh = _LEVEL_NAMES[min(level, len(_LEVEL_NAMES)) - 1]
+                number = int(uid[2:])
+                title = _text(f"{en} {number} ({uid})", f"第 {number} {zh}（{uid}）", languages, multi)
+                lead = _text(f"Head of {en.lower()} {number}", f"第 {number} {zh}主管", languages, multi)
+            lines.append(f"- id: {uid}")
+            if parent is not None:
+                lines.append(f"  parent: {parent}")
+            lines.append(f"  title: {title}")
+            lines.append(f"  lead: {lead}")
+        _write(okrs / "units.yml", "\n".join(lines) + "\n")
+        files += 1
 
     # --- metrics: yml + csv -----------------------------------------------
     first_day = SERIES_END - timedelta(days=rows - 1)
@@ -204,9 +310,22 @@ def generate(
     n_fy2025 = objectives // 3
     kr_counter = 0
     by_type = {"metric": 0, "maintain": 0, "milestone": 0}
+    if units:
+        by_type["rollup"] = 0
+        # An objective's period is its parent's (a parent's period contains its children's):
+        # the root unit's first third are of fy2025, as a third of all objectives are without units.
+        n_top = sum(1 for step in plan if step["top"] is not None)
+        period_of: dict[int, int] = {}
+        for o in sorted(range(objectives), key=lambda o: plan[o]["level"]):  # parents before children
+            step = plan[o]
+            period_of[o] = int(step["top"] >= n_top // 3) if step["parent"] is None else period_of[step["parent"]]
+        has_rollup = {step["parent"] for step in plan if step["rollup"]}
     for o in range(objectives):
         oid = f"o-{o + 1:04d}"
-        pid, _ptitle, pstart, pend = PERIODS[0] if o < n_fy2025 else PERIODS[1]
+        if units:
+            pid, _ptitle, pstart, pend = PERIODS[period_of[o]]
+        else:
+            pid, _ptitle, pstart, pend = PERIODS[0] if o < n_fy2025 else PERIODS[1]
         span = (pend - pstart).days
         verb_en, verb_zh = _VERBS[o % len(_VERBS)]
         topic_en, topic_zh = _TOPICS[(o * 7) % len(_TOPICS)]
@@ -216,6 +335,14 @@ def generate(
             f"period: {pid}",
             f"title: {_text(f'{verb_en} {topic_en} ({oid})', f'{verb_zh}{topic_zh}（{oid}）', languages, multi)}",
             f"owner: {_q(_OWNERS[o % len(_OWNERS)])}",
+        ]
+        if units:
+            step = plan[o]
+            lines.append(f"unit: {step['unit']}")
+            if step["parent"] is not None:
+                parent_id = f"o-{step['parent'] + 1:04d}"
+                lines.append(f"aligns_to: {parent_id}/kr-1" if step["rollup"] else f"aligns_to: {parent_id}")
+        lines += [
             f"description: {_q(f'Why {topic_en} matters, and what we will do about it.')}",
             "tags: [" + ", ".join(tags) + "]",
             "visibility: public",
@@ -225,7 +352,9 @@ def generate(
         for k in range(base + (1 if o < extra else 0)):
             kid = f"kr-{k + 1}"
             # ~80 % metric, ~10 % maintain, ~10 % milestone; milestones only without metrics.
-            if metrics == 0:
+            if units and k == 0 and o in has_rollup:
+                kind = "rollup"  # its progress: that of the objectives aligned to it
+            elif metrics == 0:
                 kind = "milestone"
             else:
                 slot = kr_counter % 10
@@ -266,7 +395,7 @@ def generate(
                     lines.append(f"    target: {{date: {tdate.isoformat()}, value: {_fmt(t, decimals)}}}")
                 else:
                     lines.append(f"    threshold: {{min: {_fmt(ref * 0.95, decimals)}}}")
-            else:
+            elif kind == "milestone":
                 due = pstart + timedelta(days=rng.randrange(60, span))
                 lines.append(f"    due: {due.isoformat()}")
                 if rng.random() < 0.5:
@@ -295,6 +424,9 @@ def generate(
         "periods": len(PERIODS),
         "languages": list(languages),
         "files": files,
+        **({"units": units, "levels": len(unit_levels(units, levels)), "units_by_level": unit_levels(units, levels),
+            "aligned": sum(1 for step in plan if step["parent"] is not None),
+            "aligned_to_key_results": sum(1 for step in plan if step["rollup"])} if units else {}),
     }
 
 
@@ -307,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=500, help="observations per metric")
     parser.add_argument("--languages", default="en", help="comma-separated, first is the default")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--units", type=int, default=0,
+                        help="an organization of this many units (schema 2, units.yml, aligned objectives); "
+                             "default 0: none")
+    parser.add_argument("--levels", type=int, default=4, help="levels of the unit tree, the root's included (default 4)")
     args = parser.parse_args(argv)
     languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())
     started = time.perf_counter()
@@ -319,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
             rows=args.rows,
             languages=languages,
             seed=args.seed,
+            units=args.units,
+            levels=args.levels,
         )
     except ValueError as exc:
         parser.error(str(exc))
