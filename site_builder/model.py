@@ -188,6 +188,12 @@ class Metric:
     meta_path: str | None
     loc: Loc
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+    # [2] data quality and key indicators (DESIGN.md §3)
+    verification: Text | None = None  # how the figures are checked before publication
+    limitations: Text | None = None  # what the figures do not show
+    lag_days: int | None = None  # None: one interval of its frequency (see compute.overdue)
+    direction: str | None = None  # increase | decrease: which way is better
+    kpi: Threshold | None = None  # a key indicator, with its band
 
     def between(self, first: date, last: date) -> tuple[Observation, ...]:
         """The rows dated from first to last, found by bisection (the rows are sorted)."""

@@ -19,7 +19,7 @@ from site_builder.model import Portal
 from site_builder.problems import Problem
 from site_builder.commands.progress import Progress
 from site_builder.render.pages import render_trees
-from site_builder.render.urls import organization_docs
+from site_builder.render.urls import data_quality_docs, organization_docs
 from site_builder.source.check import Checked, check
 
 
@@ -100,7 +100,8 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
         prefix = "" if lang == settings.default_language else f"{lang}/"
         changed += [prefix + rel for rel in tree.changed]
         configs[lang] = write_config(engine_config(Path(root), settings, lang_work[lang] / "docs", lang_site, lang,
-                                                   organization=organization_docs(tree.files)),
+                                                   organization=organization_docs(tree.files),
+                                                   data_quality=data_quality_docs(tree.files)),
                                      lang_work[lang] / "mkdocs.yml")
         pages += sum(1 for rel in tree.files if rel.endswith(".md"))
     seconds["write"] = lap()

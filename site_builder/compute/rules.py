@@ -83,9 +83,7 @@ def objective_status(objective: Objective, portal: Portal, as_of: date,
     each public objective aligned to it."""
     settings = portal.settings
     period = settings.period(objective.period)
-    # An ended period keeps the statuses and scores it had when it ended: a
-    # milestone finished after the period does not turn its result around.
-    as_of = min(as_of, period.end + timedelta(days=1))
+    as_of = status_day(as_of, period)
     aligned = aligned or {}
     results = tuple(
         _rollup(kr, period, settings, as_of, aligned.get((objective.id, kr.id), ())) if kr.type == "rollup"
@@ -93,6 +91,13 @@ def objective_status(objective: Objective, portal: Portal, as_of: date,
         for kr in objective.key_results
     )
     return ObjectiveStatus(objective, period, worst(r.status for r in results), _weighted_progress(results), results)
+
+
+def status_day(as_of: date, period: Period) -> date:
+    """The day a period's statuses are computed on: an ended period keeps the statuses and
+    scores it had when it ended (a milestone finished after the period does not turn its
+    result around), so its objectives are computed as of the day after its end."""
+    return min(as_of, period.end + timedelta(days=1))
 
 
 def _weighted_progress(results: tuple[KeyResultStatus, ...]) -> float | None:

@@ -45,12 +45,13 @@ def defaults_dir() -> Path:
 
 
 def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path, lang: str | None = None,
-                  organization: tuple[str, ...] = ()) -> dict:
+                  organization: tuple[str, ...] = (), data_quality: tuple[str, ...] = ()) -> dict:
     """The configuration the engine runs with: the portal's mkdocs.yml (or ours), plus
     what okr-portal decides itself: where the docs and the site are, the navigation,
     and the language (each language is a site of its own, the others under /<lang>/).
     ``organization``: which of the unit and alignment trees' index pages the docs have
-    (schema 2), to put in the navigation after the dashboard."""
+    (schema 2), to put in the navigation after the dashboard; ``data_quality``: which of the
+    key indicators and data status pages they have (schema 2), to put after the metrics."""
     root = root.resolve()
     own_config = root / "mkdocs.yml"
     base_config = own_config if own_config.is_file() else defaults_dir() / "mkdocs.yml"
@@ -81,6 +82,11 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
     }
     titles = {urls.UNITS_DOC: msg["units"], urls.ALIGNMENT_DOC: msg["alignment_trees"]}
     config["nav"][1:1] = [{titles[doc]: doc} for doc in organization]
+    titles = {urls.INDICATORS_DOC: msg["key_indicators"], urls.DATA_STATUS_DOC: msg["data_status"]}
+    after_metrics = config["nav"].index({msg["metrics"]: "metrics/index.md"}) + 1
+    config["nav"][after_metrics:after_metrics] = [{titles[doc]: doc} for doc in data_quality]
+    if urls.INDICATORS_DOC in data_quality:  # its further pages, as the other indexes' (data/ is there)
+        config["not_in_nav"] += "/indicators/\n"
     if settings.base_url:
         config["site_url"] = settings.base_url.rstrip("/") + "/" + language_path(settings, lang)
     # The theme declares the page's language with the portal's own code (theme/partials/language.html).

@@ -12,6 +12,7 @@ import json
 from datetime import date
 
 from site_builder import SCHEMA_VERSION
+from site_builder.compute.overdue import is_overdue, key_result_overdue
 from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Report, latest_observation
 from site_builder.model import Metric, Portal
 from site_builder.text import Text
@@ -33,7 +34,7 @@ def okrs_document(report: Report, portal: Portal) -> dict:
     return {
         "schema": 2,
         "as_of": report.as_of.isoformat(),
-        "objectives": [_objective_2(o, report, lang) for o in report.objectives],
+        "objectives": [_objective_2(o, report, portal, lang) for o in report.objectives],
         "units": [{"id": u.id, "parent": u.parent, "title": _text(u.title, lang)} for u in report.units.units],
         "metrics": [_metric(portal.metrics[m], report.as_of, lang) for m in published_metrics(report, portal)],
     }
@@ -62,9 +63,10 @@ def _objective(status: ObjectiveStatus, lang: str) -> dict:
     }
 
 
-def _objective_2(status: ObjectiveStatus, report: Report, lang: str) -> dict:
+def _objective_2(status: ObjectiveStatus, report: Report, portal: Portal, lang: str) -> dict:
     out = _objective(status, lang)
-    out["key_results"] = [_key_result_2(kr) for kr in status.key_results]
+    out["key_results"] = [_key_result_2(kr, key_result_overdue(kr, status.period, portal, report.as_of))
+                          for kr in status.key_results]
     out["unit"] = report.units.unit_of(status.objective)  # None without units.yml
     out["aligns_to"] = status.objective.aligns_to or None
     return out
@@ -83,11 +85,11 @@ def _key_result(status: KeyResultStatus) -> dict:
     }
 
 
-def _key_result_2(status: KeyResultStatus) -> dict:
+def _key_result_2(status: KeyResultStatus, data_overdue: bool) -> dict:
     out = _key_result(status)
     breakdown = getattr(status.key_result, "breakdown", None)  # metric groups (issue 14)
     out["breakdown"] = dict(breakdown) if breakdown else None
-    out["data_overdue"] = False  # DESIGN.md §4 "Data overdue": not computed yet
+    out["data_overdue"] = data_overdue  # on the day its status is computed (see overdue_marks)
     out["explanation_overdue"] = False  # DESIGN.md §4 "Explanation overdue": not computed yet
     return out
 
@@ -100,7 +102,7 @@ def _metric(metric: Metric, as_of: date, lang: str) -> dict:
         "unit": metric.unit,
         "derived": False,  # derived metrics (a formula): not in the model yet
         "latest": _point(latest.date, latest.value) if latest is not None else None,
-        "overdue": False,  # DESIGN.md §4 "Data overdue": not computed yet
+        "overdue": is_overdue(metric, as_of),
     }
 
 

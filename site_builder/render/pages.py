@@ -16,7 +16,9 @@ from site_builder import speed
 from site_builder.render import urls
 from site_builder.render import views
 from site_builder.render import organization_pages, organization_views
+from site_builder.render import data_quality_pages, data_quality_views, overdue_marks
 from site_builder.render.api import okrs_json
+from site_builder.compute.overdue import is_overdue
 from site_builder.compute.rules import ObjectiveStatus, Report, latest_observation
 from site_builder.render.messages import messages
 from site_builder.model import Portal
@@ -75,13 +77,14 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
         done = []
         for ctx, docs_dir in zip(contexts, folders):
             rest: dict[str, str | bytes] = {}
-            rest.update(_home(ctx))
+            rest.update(_home(ctx, used))
             rest.update(_periods(ctx))
             rest.update(_owners(ctx))
             rest.update(_tags(ctx))
             rest.update(_metric_indexes(ctx, used))
             rest.update(_changes(ctx))
             rest.update(organization_pages.pages(ctx))
+            rest.update(data_quality_pages.pages(ctx, used))
             rest[urls.API_DOC] = _api(report, portal)
             rest[FEED_DOC] = atom_feed(ctx)
             done.append((rest, []) if docs_dir is None else (dict.fromkeys(rest), write_files(rest, docs_dir)))
@@ -150,7 +153,7 @@ def _dates(ctx: Context, period) -> str:
     return f"{ctx.date(period.start)} – {ctx.date(period.end)}"
 
 
-def _home(ctx: Context) -> dict[str, str]:
+def _home(ctx: Context, used: dict) -> dict[str, str]:
     settings, msg = ctx.report.settings, ctx.msg
     period = views.current_period(ctx)
     objectives = [o for o in ctx.report.objectives if o.period.id == period.id]
@@ -182,6 +185,7 @@ def _home(ctx: Context) -> dict[str, str]:
         links={"metrics": urls.relative(doc, "metrics/index.md"), "owners": urls.relative(doc, "owners/index.md"),
                "tags": urls.relative(doc, "tags/index.md"), "data": urls.relative(doc, "data/index.md")},
         organization_links=organization["links"] if organization else [],
+        data_links=data_quality_pages.home_links(ctx, used, doc),
     )
     return {doc: body}
 
@@ -196,6 +200,7 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
         else:
             view = views.key_result_view(ctx, kr, status, doc)
         krs.append({**view.__dict__, "heading_md": md_escape(view.heading),
+                    "overdue": overdue_marks.key_result_mark(ctx, kr, status.period),
                     "heading_attrs": lang_attr(ctx.lang_of(kr.key_result.title))})
     metric_ids = sorted({kr.key_result.metric for kr in status.key_results if kr.key_result.metric})
     downloads = [Link(urls.relative(doc, urls.metric_csv(m)), ctx.plain(ctx.portal.metrics[m].title) or m)
@@ -238,12 +243,13 @@ def _index_doc(folder: str):
 
 
 def _link_list(ctx: Context, folder: str, title: str, items: list[dict], intro: str = "",
-               first: dict | None = None) -> dict[str, str]:
-    """An index of links, LINKS_PER_PAGE a page; ``items`` name their target by docs path."""
+               first: list[dict] = ()) -> dict[str, str]:
+    """An index of links, LINKS_PER_PAGE a page; ``items`` name their target by docs path,
+    and the ``first`` come before them on the first page."""
     files = {}
     for n, (doc, chunk, pagination) in enumerate(paginate(items, _index_doc(folder), ctx.msg['page_n'], LINKS_PER_PAGE), 1):
         page_title = title if n == 1 else f"{title} ({ctx.msg['page_n'].format(n=n)})"
-        links = ([first] if first and n == 1 else []) + chunk
+        links = (list(first) if n == 1 else []) + chunk
         files[doc] = page(
             "link_list.md.j2", page_title, intro, hide=("toc",), msg=ctx.msg, title=page_title, intro=intro,
             items=[{"download": False, **item, "href": urls.relative(doc, item["doc"], item.get("anchor", ""))}
@@ -342,7 +348,8 @@ def _metric_page(ctx: Context, metric_id: str, used_by: list) -> dict[str, str]:
     return {
         doc: page("metric.md.j2", view.plain_title, ctx.plain(metric.methodology), msg=ctx.msg,
                    title_lang=ctx.lang_of(metric.title),
-                   metric=view, metrics_link=urls.relative(doc, "metrics/index.md")),
+                   metric=view, metrics_link=urls.relative(doc, "metrics/index.md"),
+                   quality=data_quality_views.metric_quality(ctx, metric, doc)),
         urls.metric_csv(metric_id): metric_csv(metric, ctx),
     }
 
@@ -355,11 +362,15 @@ def _metric_indexes(ctx: Context, used: dict) -> dict[str, str]:
         title = ctx.plain(metric.title) or metric_id
         latest = latest_observation(metric, date.min, ctx.report.as_of, ctx.report.as_of)
         updated = f"{ctx.msg['last_updated']} {ctx.date(latest.date)}" if latest else ctx.msg["no_observations"]
+        if overdue_marks.applies(ctx.report) and is_overdue(metric, ctx.report.as_of):
+            updated += f" · {ctx.msg['data_overdue']}"
         items.append({"doc": urls.metric_doc(metric_id), "text": ctx.inline(metric.title) or metric_id,
                       "note": updated})
         downloads.append({"doc": urls.metric_csv(metric_id), "text": title,
                           "note": urls.metric_csv(metric_id), "download": True})
-    files = _link_list(ctx, "metrics", ctx.msg["metrics"], items)
+    quality = data_quality_pages.links(ctx, used)  # [2] the data status and key indicators pages
+    files = _link_list(ctx, "metrics", ctx.msg["metrics"], items, first=quality)
     api = {"doc": urls.API_DOC, "text": ctx.msg["download_api"], "note": urls.API_DOC}
-    files.update(_link_list(ctx, "data", ctx.msg["open_data"], downloads, ctx.msg["open_data_intro"], first=api))
+    files.update(_link_list(ctx, "data", ctx.msg["open_data"], downloads, ctx.msg["open_data_intro"],
+                            first=[api] + [q for q in quality if q["doc"] == urls.DATA_STATUS_DOC]))
     return files

@@ -76,6 +76,23 @@ def organization_docs(files) -> tuple[str, ...]:
     return tuple(doc for doc in (UNITS_DOC, ALIGNMENT_DOC) if doc in files)
 
 
+INDICATORS_DOC = "indicators/index.md"  # [2] the key indicators (indicators/page_2.md… for more)
+DATA_STATUS_DOC = "data/status.md"  # [2] every published metric's timeliness (data/status/page/2.md…)
+
+
+def data_quality_docs(files) -> tuple[str, ...]:
+    """The key indicators and data status pages among ``files`` (schema 2): in the navigation."""
+    return tuple(doc for doc in (INDICATORS_DOC, DATA_STATUS_DOC) if doc in files)
+
+
+def data_status_doc(page: int = 1) -> str:
+    return DATA_STATUS_DOC if page == 1 else f"data/status/page/{page}.md"
+
+
+def indicators_doc(page: int = 1) -> str:
+    return INDICATORS_DOC if page == 1 else f"indicators/page_{page}.md"
+
+
 def unit_doc(unit_id: str, page: int = 1) -> str:
     """A unit's page, in a folder of its own: a unit named "index" is no clash."""
     return f"units/{unit_id}/index.md" if page == 1 else f"units/{unit_id}/page/{page}.md"

@@ -23,7 +23,7 @@ from site_builder.render.formats import format_percent
 from site_builder.model import Metric, Observation, Period, target_date
 from site_builder.render.context import Context
 from site_builder.speed import WINDOWS
-from site_builder.render import history_views
+from site_builder.render import history_views, overdue_marks
 
 # A key result's table shows its latest rows; a metric page shows more, and the
 # CSV download has every observation. Tables are most of a page's markup, and
@@ -103,6 +103,7 @@ class Card:
     owner: Markup
     period: str
     key_results: str
+    overdue: Markup | str = ""  # [2] "Data overdue" when any of its key results' figures are
 
 
 def current_period(ctx: Context) -> Period:
@@ -132,6 +133,7 @@ def card(ctx: Context, status: ObjectiveStatus, from_doc: str) -> Card:
         owner=ctx.inline(objective.owner),
         period=ctx.text(status.period.title),
         key_results=f"{len(status.key_results)} {ctx.msg['key_results'].lower()}",
+        overdue=overdue_marks.card_mark(ctx, status),
     )
 
 

@@ -8,6 +8,8 @@ value at a time (dates in order, references between files) live in ``validate``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from site_builder.compute.status import CONFIDENCES as CONFIDENCE_STATUSES
 from site_builder.source.kinds import DateKind, Enum, Field, Id, Lang, ListOf, Number, Obj, Str, StrMap, TextKind
 
@@ -20,6 +22,8 @@ KR_TYPES = ("metric", "milestone", "maintain", "rollup")
 SCHEMAS = (1, 2)  # the schema versions this okr-portal reads
 ALIGNS_TO_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}(/[a-z0-9][a-z0-9-]{0,63})?$"
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
+DIRECTIONS = ("increase", "decrease")
+LONGEST_LAG_DAYS = 3660
 
 _TEXT = " (Markdown; or one text per language, e.g. {en: ..., zh-TW: ...})"
 
@@ -68,6 +72,11 @@ THRESHOLD = Obj(name="threshold", doc="The level to hold: min and/or max", field
     Field("min", Number(doc="Lowest acceptable value"), empty_is_absent=False),
     Field("max", Number(doc="Highest acceptable value"), empty_is_absent=False),
 ))
+
+# A metric's key-indicator band: the bounds of a threshold, of which it always names one or both
+# (a maintain key result's threshold is checked so only for that type: see reader).
+KPI = replace(THRESHOLD, name="kpi", doc="Makes the metric a key indicator, listed on the key indicators page "
+              "with this band: min and/or max, the values it should stay within", at_least_one=("min", "max"))
 
 UPDATE = Obj(name="update", doc="A check-in by the owner", fields=(
     Field("date", DateKind(doc="Date of the check-in (YYYY-MM-DD)"), required=True),
@@ -166,5 +175,18 @@ METRIC = Obj(name="metric", doc="okrs/metrics/<id>.yml: what a metric is and whe
                             "quarterly or annual")),
     Field("source", TextKind(doc="Who produces the data" + _TEXT)),
     Field("methodology", TextKind(doc="How it is measured" + _TEXT)),
+    Field("verification", TextKind(doc="How the figures are checked before they are published" + _TEXT), since=2),
+    Field("limitations", TextKind(doc="What the figures do not show, and what they should not be used for" + _TEXT),
+          since=2),
+    # At most ten years: a longer lag is a typing error, and dates computed with it stay real dates.
+    Field("lag_days", Number(integer=True, minimum=0, maximum=LONGEST_LAG_DAYS, doc="How many days after its date a value is usually "
+                             "published, e.g. 45: the data are shown as overdue when the newest value is older than "
+                             "one interval of the frequency plus these days. Leave it out to allow one more interval "
+                             "instead"), since=2),
+    Field("direction", Enum(values=DIRECTIONS, doc="Which way is better: increase (higher values are better) or "
+                            "decrease (lower values are better); used to colour maps and indicators"), since=2),
+    # `kpi:` with nothing after it is an error, not "no kpi": the metric would silently leave
+    # the key indicators page.
+    Field("kpi", KPI, since=2, empty_is_absent=False),
     Field("feed", FEED),
 ))

@@ -28,6 +28,8 @@ def _json_schema(kind: Kind) -> dict:
             out["required"] = required
         if kind is KEY_RESULT:
             out["allOf"] = _key_result_conditions()
+        if kind.at_least_one:
+            out["anyOf"] = [{"required": [name]} for name in kind.at_least_one]
     elif isinstance(kind, ListOf):
         out = {"type": "array", "items": _json_schema(kind.item)}
         if kind.min_items:

@@ -133,6 +133,9 @@ class Field:
 class Obj(Kind):
     name: str = ""
     fields: tuple[Field, ...] = ()
+    # Fields of which a mapping writes at least one (a band's min and/or max); the reader says
+    # so when it has none of them. Empty: no such rule.
+    at_least_one: tuple[str, ...] = ()
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]

@@ -11,23 +11,23 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.source.csv_reader import parse_observations
-from site_builder.model import (
-    FeedSettings, KeyResult, Metric, Objective, Period, Point, Portal, Settings, Threshold, Thresholds, Unit, Update,
-)
+from site_builder.model import KeyResult, Objective, Period, Point, Portal, Settings, Thresholds, Unit, Update
 from site_builder.problems import Loc, Problem
-from site_builder.source.formats import METRIC, OBJECTIVE, PORTAL, SCHEMAS, UNITS, UNITS_SINCE
-from site_builder.source.kinds import ID_RE, Obj, Record, Val
+from site_builder.source.files import inside, read_record, refused
+from site_builder.source.formats import OBJECTIVE, PORTAL, SCHEMAS, UNITS, UNITS_SINCE
+from site_builder.source.kinds import Record, Val
+from site_builder.source.load_metrics import METRICS_DIR, load_metrics, threshold
 from site_builder.source.reader import Reader, needs_schema
-from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq, parse_yaml, read_text, read_yaml
+from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq, parse_yaml, read_yaml
 from site_builder.speed import PARALLEL_FROM, collector_off, forked
 
 OKRS = "okrs"
 PORTAL_FILE = "okrs/portal.yml"
 UNITS_FILE = "okrs/units.yml"
 OBJECTIVES_DIR = "okrs/objectives"
-METRICS_DIR = "okrs/metrics"
-MAX_CSV_BYTES = 200 * 1024 * 1024
+# METRICS_DIR is load_metrics', and is named here too, beside the portal's other folders.
+__all__ = ["METRICS_DIR", "OBJECTIVES_DIR", "OKRS", "PORTAL_FILE", "UNITS_FILE", "Loaded", "load_portal",
+           "objective_from_text"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def load_portal(root: Path) -> Loaded:
         problems.append(Problem(Loc(PORTAL_FILE), f"no {OKRS}/ folder in {root.resolve()}: run okr-portal in a portal's "
                                                   "repository, or create one with okr-portal init"))
         return Loaded(Portal(str(root), None, (), {}), tuple(problems))
-    if _refused(root, OKRS, problems):
+    if refused(root, OKRS, problems):
         return Loaded(Portal(str(root), None, (), {}), tuple(problems))
     settings = _load_settings(root, reader)
     units, units_path = _load_units(root, reader)
@@ -59,7 +59,7 @@ def load_portal(root: Path) -> Loaded:
         schema = reader.schema  # what portal.yml declares: the keys of later schemas are refused
 
         def meanwhile():
-            return _load_objectives(root, files[:split], schema), _load_metrics(root, Reader(metric_problems, schema))
+            return _load_objectives(root, files[:split], schema), load_metrics(root, Reader(metric_problems, schema))
 
         theirs, ((objectives, objective_problems), metrics) = forked(
             lambda chunk: _load_objectives(root, chunk, schema), [files[split:]] if split < len(files) else [], 1,
@@ -77,49 +77,11 @@ def _load_objectives(root: Path, files: list[str], schema: int | None) -> tuple[
     return tuple(o for o in (_load_objective(root, rel, reader) for rel in files) if o is not None), problems
 
 
-# --- links ------------------------------------------------------------------
-#
-# A portal's files come from pull requests. A symbolic link committed as
-# okrs/objectives/x.yml -> /etc/passwd (or a folder linked to /etc) would have
-# validate quote, and the site publish, a file from the machine that builds it.
-# Whatever leads out of the portal folder is refused, unread; links that stay
-# inside it work as the files they point to.
-
-
-def _inside(root: Path, real: str) -> bool:
-    top = os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
-
-
-def _refused(root: Path, rel: str, problems: list[Problem], is_link: bool | None = None) -> bool:
-    """True, with a problem, when ``rel`` is a link (or is reached through one) that leads out of
-    the portal, or to nothing. ``is_link``: whether it is known to be a link (None: find out)."""
-    path = root / rel
-    if is_link is None:
-        is_link = path.is_symlink()
-    real = os.path.realpath(path)
-    if _inside(root, real) and not (is_link and not os.path.exists(real)):
-        return False
-    what = "folder" if os.path.isdir(real) else "file"
-    if not _inside(root, real):
-        problems.append(Problem(Loc(rel), f"this {what} is a link to a {what} outside the portal; it is not read"))
-    else:
-        problems.append(Problem(Loc(rel), "this file is a link to a file that does not exist; it is not read"))
-    return True
-
-
-def _read_record(root: Path, rel: str, kind: Obj, reader: Reader) -> Val | None:
-    node = read_yaml(root / rel, rel, reader.problems)
-    if node is None:
-        return None
-    return reader.read(kind, node, f"{kind.name} file")
-
-
 # --- portal.yml -------------------------------------------------------------
 
 
 def _load_settings(root: Path, reader: Reader) -> Settings | None:
-    if _refused(root, PORTAL_FILE, reader.problems):
+    if refused(root, PORTAL_FILE, reader.problems):
         return None
     if not (root / PORTAL_FILE).is_file():
         reader.error(Loc(PORTAL_FILE), "portal settings file is missing: create okrs/portal.yml with schema, title, "
@@ -182,7 +144,7 @@ def _load_units(root: Path, reader: Reader) -> tuple[tuple[Unit, ...], str | Non
     if reader.schema is not None and reader.schema < UNITS_SINCE:
         reader.error(Loc(UNITS_FILE), needs_schema("units.yml", UNITS_SINCE, reader.schema))
         return (), None
-    if _refused(root, UNITS_FILE, reader.problems):
+    if refused(root, UNITS_FILE, reader.problems):
         return (), UNITS_FILE  # there, but not read (reported)
     node = read_yaml(root / UNITS_FILE, UNITS_FILE, reader.problems)
     if node is not None and not isinstance(node, YSeq):
@@ -211,7 +173,7 @@ def _objective_files(root: Path, problems: list[Problem]) -> list[str]:
     """The objective files under okrs/objectives/, in path order (as ``sorted(rglob)`` has them),
     without any that a link brings in from outside the portal."""
     folder = root / OBJECTIVES_DIR
-    if not folder.is_dir() or _refused(root, OBJECTIVES_DIR, problems):
+    if not folder.is_dir() or refused(root, OBJECTIVES_DIR, problems):
         return []
     top = os.path.realpath(folder)
     followed = {top}  # the real folders read through links: each once, whatever links lead to it
@@ -238,16 +200,16 @@ def _objective_files(root: Path, problems: list[Problem]) -> list[str]:
                     if not entry.name.startswith(".") and entry.is_file():
                         files.append(rel)  # never read: at most named below (a .yaml to rename)
                     continue
-                if _refused(root, rel, problems, is_link=True):
+                if refused(root, rel, problems, is_link=True):
                     continue
                 if not is_dir:
                     files.append(rel)
                     continue
                 real = os.path.realpath(entry.path)
-                if _inside(Path(real), top) and real != top:  # okrs/, the portal: every file again, forever
+                if inside(Path(real), top) and real != top:  # okrs/, the portal: every file again, forever
                     problems.append(Problem(Loc(rel), "this folder is a link to a folder that holds it; it is "
                                                       "not read"))
-                elif not _inside(Path(top), real):  # a folder in objectives/ is read anyway
+                elif not inside(Path(top), real):  # a folder in objectives/ is read anyway
                     folders.append((rel, real))
             elif entry.is_dir(follow_symlinks=False):
                 folders.append((rel, None))
@@ -268,7 +230,7 @@ def _objective_files(root: Path, problems: list[Problem]) -> list[str]:
 
 
 def _load_objective(root: Path, rel: str, reader: Reader) -> Objective | None:
-    val = _read_record(root, rel, OBJECTIVE, reader)
+    val = read_record(root, rel, OBJECTIVE, reader)
     return None if val is None else _objective(val, rel)
 
 
@@ -303,10 +265,6 @@ def _objective(val: Val, rel: str) -> Objective:
 
 def _key_result(val: Val) -> KeyResult:
     rec: Record = val.value
-    threshold = None
-    if "threshold" in rec:
-        t: Record = rec["threshold"].value
-        threshold = Threshold(t.get_value("min"), t.get_value("max"), rec["threshold"].loc)
     return KeyResult(
         id=rec.get_value("id"),
         title=rec.get_value("title"),
@@ -317,7 +275,7 @@ def _key_result(val: Val) -> KeyResult:
         metric=rec.get_value("metric"),
         baseline=_point(rec.get("baseline")),
         target=_point(rec.get("target")),
-        threshold=threshold,
+        threshold=threshold(rec.get("threshold")),
         due=rec.get_value("due"),
         done=rec.get_value("done"),
         updates=tuple(_update(v) for v in rec.get_value("updates", ())),
@@ -337,97 +295,3 @@ def _point(val: Val | None) -> Point | None:
 def _update(val: Val) -> Update:
     rec: Record = val.value
     return Update(rec.get_value("date"), rec.get_value("confidence"), rec.get_value("text"), val.loc)
-
-
-# --- metrics ----------------------------------------------------------------
-
-
-def _load_metrics(root: Path, reader: Reader) -> dict[str, Metric]:
-    folder = root / METRICS_DIR
-    if not folder.is_dir() or _refused(root, METRICS_DIR, reader.problems):
-        return {}
-    metas: dict[str, str] = {}
-    csvs: dict[str, str] = {}
-    refused: set[str] = set()  # files not read: links out of the portal
-    with os.scandir(folder) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)  # one folder: as Path order, but cheaper
-    for entry in entries:
-        name = entry.name
-        if name.startswith("."):
-            continue
-        rel = f"{METRICS_DIR}/{name}"
-        stem, suffix = os.path.splitext(name)
-        if entry.is_symlink():
-            if suffix not in (".yml", ".csv") or not ID_RE.match(stem):
-                if not entry.is_file():
-                    continue
-            elif _refused(root, rel, reader.problems, is_link=True):
-                refused.add(rel)
-                (metas if suffix == ".yml" else csvs)[stem] = rel
-                continue
-        if not entry.is_file():
-            continue
-        if suffix not in (".yml", ".csv"):
-            if suffix in (".yaml", ".YML", ".CSV"):
-                reader.error(Loc(rel), f"metric files end in .yml or .csv; rename it to {stem}{suffix.lower().replace('yaml', 'yml')}")
-            continue
-        if not ID_RE.match(stem):
-            reader.error(Loc(rel), f"file name '{name}' does not make a valid metric id: use lowercase letters, "
-                                   "digits and '-'")
-            continue
-        (metas if suffix == ".yml" else csvs)[stem] = rel
-    metrics = {}
-    for metric_id in sorted(set(metas) | set(csvs)):
-        metrics[metric_id] = _metric(root, metric_id, metas.get(metric_id), csvs.get(metric_id), reader, refused)
-    return metrics
-
-
-def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | None, reader: Reader,
-            refused: set[str] = frozenset()) -> Metric:
-    rec, loc = Record({}, frozenset()), Loc(meta_rel or csv_rel or METRICS_DIR)
-    if meta_rel is not None and meta_rel not in refused:
-        val = _read_record(root, meta_rel, METRIC, reader)
-        if val is not None:
-            rec, loc = val.value, val.loc
-    observations = ()
-    if csv_rel is None:
-        reader.error(Loc(meta_rel), f"metric '{metric_id}' has no data file: create {METRICS_DIR}/{metric_id}.csv "
-                                    "with the header date,value")
-    elif csv_rel not in refused:
-        text = read_text(root / csv_rel, csv_rel, reader.problems, max_bytes=MAX_CSV_BYTES, allow_empty=True)
-        if text is not None:
-            observations = parse_observations(text, csv_rel, reader.problems)
-    return Metric(
-        id=metric_id,
-        title=rec.get_value("title"),
-        unit=rec.get_value("unit"),
-        decimals=rec.get_value("decimals"),
-        frequency=rec.get_value("frequency"),
-        source=rec.get_value("source"),
-        methodology=rec.get_value("methodology"),
-        feed=_feed(rec.get("feed")),
-        observations=observations,
-        csv_path=csv_rel,
-        meta_path=meta_rel,
-        loc=loc,
-        locs=rec.locs(),
-    )
-
-
-def _feed(val: Val | None) -> FeedSettings | None:
-    if val is None:
-        return None
-    rec: Record = val.value
-    headers = {name: v.value for name, v in rec.get_value("headers_env", {}).items()}
-    return FeedSettings(
-        type=rec.get_value("type"),
-        url=rec.get_value("url"),
-        date=rec.get_value("date", "date"),
-        value=rec.get_value("value", "value"),
-        records=rec.get_value("records"),
-        connection_env=rec.get_value("connection_env"),
-        query=rec.get_value("query"),
-        headers_env=headers,
-        loc=val.loc,
-        locs=rec.locs(),
-    )

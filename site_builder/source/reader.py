@@ -33,6 +33,13 @@ def needs_schema(what: str, since: int, schema: int) -> str:
     return f"{what} needs schema: {since} in okrs/portal.yml (this portal says schema: {schema})"
 
 
+def _one_or_more(names: tuple[str, ...]) -> str:
+    """min, max or both; a, b or c (at least one of them)."""
+    if len(names) == 2:
+        return f"{names[0]}, {names[1]} or both"
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def _type_name(node: YNode) -> str:
     if isinstance(node, YMap):
         return "a mapping"
@@ -251,6 +258,10 @@ class Reader:
         for spec in kind.fields:
             if spec.required and spec.name not in present and not misspelled(spec.name, present, fields):
                 self.error(node.loc, f"{kind.name} is missing required key '{spec.name}'")
+        wanted = kind.at_least_one
+        if wanted and not present & set(wanted) and not any(misspelled(name, present, fields) for name in wanted):
+            # Any of them written (also empty, or refused: reported as such) is enough here.
+            self.error(node.loc, f"{kind.name} needs {_one_or_more(wanted)}")
         if kind is KEY_RESULT:
             self._threshold_bounds(values, present)
         return Val(Record(values, present, empty), node.loc)

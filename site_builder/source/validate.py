@@ -249,7 +249,12 @@ def _metric(metric: Metric, settings: Settings | None) -> Iterator[Problem]:
         files = " and ".join(path for path in (metric.meta_path, metric.csv_path) if path)
         yield Problem(metric.loc, f"metric id '{metric.id}' is used by the site for its own page; choose another id "
                                   f"(rename {files})")
-    yield from _texts(settings, title=metric.title, source=metric.source, methodology=metric.methodology)
+    yield from _texts(settings, title=metric.title, source=metric.source, methodology=metric.methodology,
+                      verification=metric.verification, limitations=metric.limitations)
+    # A kpi without min or max is the Reader's to report (formats.KPI): only it knows which were written.
+    kpi = metric.kpi
+    if kpi is not None and kpi.min is not None and kpi.max is not None and kpi.min > kpi.max:
+        yield Problem(kpi.loc, f"kpi: min ({kpi.min:g}) is greater than max ({kpi.max:g})")
     feed = metric.feed
     if feed is None or feed.type is None:
         return
