@@ -28,7 +28,7 @@ $(NODE_DEPS): tests/browser/package.json tests/browser/package-lock.json
 	else echo "npm not found: the browser suite (tests/test_a11y.py) needs Node.js and npm"; fi
 
 test: $(BIN)/.installed $(NODE_DEPS)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # The sdist and the wheel, in dist/ (python -m build makes the wheel from the sdist,
 # so a file the sdist leaves out is missing from the wheel too).
