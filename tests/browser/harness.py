@@ -48,6 +48,7 @@ PAGE_KINDS = {
     "units": "units/",
     "unit": "units/veterans-care-network/",
     "alignment": "alignment/cy2026/",
+    "indicators": "indicators/",
     "data-status": "data/status/",
     "search": "?q=veteran",
 }
