@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from site_builder.compute.rules import KeyResultStatus, status_day
+from site_builder.compute.rules import KeyResultStatus, latest_observation, status_day
 from site_builder.model import Metric, Observation, Period, Portal
 
 # The interval of each frequency, in days (DESIGN.md §4).
@@ -14,12 +14,7 @@ INTERVAL_DAYS = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "annua
 
 def newest_observation(metric: Metric | None, as_of: date) -> Observation | None:
     """The newest observation with a value not dated after ``as_of`` (the headline series)."""
-    if metric is None:
-        return None
-    for obs in reversed(metric.until(as_of)):
-        if obs.value is not None:
-            return obs
-    return None
+    return latest_observation(metric, date.min, as_of, as_of)
 
 
 def allowed_days(metric: Metric) -> int | None:

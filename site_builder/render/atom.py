@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from site_builder.render import history_views
 from site_builder.render import urls
-from site_builder.compute.rules import key_result_status
+from site_builder.compute.rules import key_result_status, status_day
 from site_builder.speed import report_memo
 from site_builder.render.context import Context
 from site_builder.render.markup import to_html
@@ -59,7 +59,7 @@ def _transitions(ctx: Context, status, kr_status) -> list[tuple[date, object, ob
     if key not in memo:
         kr, period = kr_status.key_result, status.period
         metric = ctx.metric(kr.metric)
-        last_day = min(ctx.report.as_of, period.end + timedelta(days=1))
+        last_day = status_day(ctx.report.as_of, period)
         days = list(_month_ends(period.start, last_day))
         if ctx.report.as_of > period.end:
             days.append(period.end + timedelta(days=1))  # the final status

@@ -17,8 +17,9 @@ from markupsafe import Markup
 
 from site_builder.render.charts import kinds as charts
 from site_builder.render import urls
+from site_builder.compute.organization import status_counts as tally_statuses
 from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus
-from site_builder.compute.status import DISPLAY_ORDER, Status
+from site_builder.compute.status import Status
 from site_builder.render.formats import format_percent
 from site_builder.model import Metric, Observation, Period, target_date
 from site_builder.render.context import Context
@@ -144,10 +145,7 @@ class Count:
 
 
 def status_counts(ctx: Context, objectives: list[ObjectiveStatus]) -> list[Count]:
-    tally = {s: 0 for s in DISPLAY_ORDER}
-    for objective in objectives:
-        for kr in objective.key_results:
-            tally[kr.status] += 1
+    tally = tally_statuses(kr.status for objective in objectives for kr in objective.key_results)
     return [Count(badge(ctx, s), n) for s, n in tally.items()]
 
 
