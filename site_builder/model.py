@@ -119,6 +119,9 @@ class KeyResult:
     loc: Loc
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
     present: frozenset[str] = frozenset()  # keys written in the file, valid or not
+    # [2] the group of its metric it measures, as written ({dimension: code}); None: the headline
+    # series. Metric.group_key turns it into the key of Metric.groups.
+    breakdown: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,15 @@ class Objective:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """[2] A feed's roll-up of source rows to the metric's frequency (DESIGN.md §3)."""
+
+    every: str | None  # daily | weekly | monthly | quarterly | annual
+    how: str | None  # mean | sum | min | max | last | count
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     type: str | None
     url: str | None
@@ -163,6 +175,8 @@ class FeedSettings:
     headers_env: Mapping[str, str]
     loc: Loc
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+    dimensions: Mapping[str, str] = field(default_factory=dict)  # [2] dimension -> source column or field
+    aggregate: Aggregate | None = None  # [2]
 
 
 class Observation(NamedTuple):
@@ -170,7 +184,46 @@ class Observation(NamedTuple):
     date: date
     value: float | None  # None: the row is there but holds no observation
     note: str | None
-    line: int  # in the metric's CSV file
+    line: int  # in the metric's CSV file (0: computed, for a derived metric)
+    flag: str | None = None  # [2] one of FLAGS; "break": the method changed from this observation on
+
+
+# [2] The data-quality flags of a CSV's flag column, the most severe first: a derived
+# observation carries the most severe flag of its inputs (DESIGN.md §4).
+FLAGS = ("break", "proxy", "estimate", "provisional")
+
+# [2] A group of a metric's series: ((dimension, code), ...) in the order the metric declares
+# its dimensions, naming only the dimensions the rows fill in. () is the headline series.
+GroupKey = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """[2] A breakdown of a metric (a CSV column): its codes, in display order, with their labels."""
+
+    id: str
+    title: Text | None
+    values: tuple[tuple[str, Text | None], ...]  # (code, label)
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)  # each code's line
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.values)
+
+    def label(self, code: str) -> Text | None:
+        return dict(self.values).get(code)
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """[2] A choropleth of a metric's latest value per code of one dimension."""
+
+    dimension: str | None
+    geojson: str | None  # path under okrs/, as written
+    property: str | None  # the feature property that holds the dimension's code
+    loc: Loc
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -194,18 +247,63 @@ class Metric:
     lag_days: int | None = None  # None: one interval of its frequency (see compute.overdue)
     direction: str | None = None  # increase | decrease: which way is better
     kpi: Threshold | None = None  # a key indicator, with its band
+    # [2] groups (disaggregation), maps and derived metrics (DESIGN.md §3)
+    dimensions: tuple[Dimension, ...] = ()
+    groups: Mapping[GroupKey, tuple[Observation, ...]] = field(default_factory=dict)  # each sorted by date
+    map: MapSettings | None = None
+    formula: str | None = None  # as written; a derived metric's series are computed (compute.derived)
 
-    def between(self, first: date, last: date) -> tuple[Observation, ...]:
+    @property
+    def derived(self) -> bool:
+        return self.formula is not None
+
+    def dimension(self, dimension_id: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.id == dimension_id), None)
+
+    def group_key(self, breakdown: Mapping[str, str] | None) -> GroupKey:
+        """The key of the group a key result's ``breakdown`` names (() for none: the headline)."""
+        if not breakdown:
+            return ()
+        order = {d.id: i for i, d in enumerate(self.dimensions)}
+        return tuple(sorted(breakdown.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+    def series(self, group: GroupKey = ()) -> tuple[Observation, ...]:
+        """The headline series, or one group's (empty when the group has no rows)."""
+        return self.groups.get(group, ()) if group else self.observations
+
+    def between(self, first: date, last: date, group: GroupKey = ()) -> tuple[Observation, ...]:
         """The rows dated from first to last, found by bisection (the rows are sorted)."""
-        rows = self.observations
+        rows = self.series(group)
         return rows[bisect_left(rows, first, key=_date_of):bisect_right(rows, last, key=_date_of)]
 
-    def until(self, last: date) -> tuple[Observation, ...]:
+    def until(self, last: date, group: GroupKey = ()) -> tuple[Observation, ...]:
         """The rows dated on or before last."""
-        return self.observations[:bisect_right(self.observations, last, key=_date_of)]
+        rows = self.series(group)
+        return rows[:bisect_right(rows, last, key=_date_of)]
 
 
 _date_of = itemgetter(0)  # an Observation's date
+
+
+Ring = tuple[tuple[float, float], ...]  # (longitude, latitude) points, closed
+
+
+@dataclass(frozen=True)
+class Feature:
+    """[2] One region of a GeoJSON file: its scalar properties as text, and its polygons."""
+
+    properties: Mapping[str, str]
+    polygons: tuple[tuple[Ring, ...], ...]  # each polygon: its outer ring, then its holes
+    line: int = 0  # where the feature starts in the file, when known
+
+
+@dataclass(frozen=True)
+class GeoFile:
+    """[2] The boundaries a metric's map is drawn with (okrs/<map.geojson>)."""
+
+    path: str  # from the portal root: okrs/geo/counties.geojson
+    features: tuple[Feature, ...]
+    loc: Loc
 
 
 @dataclass(frozen=True)
@@ -216,6 +314,7 @@ class Portal:
     metrics: Mapping[str, Metric]
     units: tuple[Unit, ...] = ()  # [2] okrs/units.yml, in file order; () without it
     units_path: str | None = None  # okrs/units.yml when the file exists
+    geo: Mapping[str, GeoFile] = field(default_factory=dict)  # [2] by the maps' geojson as written (under okrs/)
 
     @property
     def public_objectives(self) -> tuple[Objective, ...]:

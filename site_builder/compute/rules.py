@@ -14,7 +14,9 @@ from typing import Iterable, Mapping
 
 from site_builder.compute.organization import Alignment, UnitTree
 from site_builder.compute.status import Status, worst
-from site_builder.model import KeyResult, Metric, Objective, Observation, Period, Portal, Settings, target_date
+from site_builder.model import (
+    GroupKey, KeyResult, Metric, Objective, Observation, Period, Portal, Settings, target_date,
+)
 
 # Progress and expected progress are ratios of floats; a key result exactly on
 # a threshold must not fall to the worse side by a rounding error.
@@ -117,11 +119,13 @@ def key_result_status(kr: KeyResult, period: Period, metric: Metric | None, sett
     return _metric(kr, period, metric, settings, as_of)
 
 
-def latest_observation(metric: Metric | None, start: date, end: date, as_of: date) -> Observation | None:
-    """The newest observation with a value dated in [start, end] and not after as_of."""
+def latest_observation(metric: Metric | None, start: date, end: date, as_of: date,
+                       group: GroupKey = ()) -> Observation | None:
+    """The newest observation with a value dated in [start, end] and not after as_of, in the
+    headline series or one group's."""
     if metric is None:
         return None
-    for obs in reversed(metric.until(min(end, as_of))):
+    for obs in reversed(metric.until(min(end, as_of), group)):
         if obs.date < start:
             return None
         if obs.value is not None:
@@ -132,13 +136,18 @@ def latest_observation(metric: Metric | None, start: date, end: date, as_of: dat
 def _metric(kr: KeyResult, period: Period, metric: Metric | None, settings: Settings, as_of: date) -> KeyResultStatus:
     t0, b = kr.baseline.date, kr.baseline.value
     t1, target = target_date(kr, period), kr.target.value
-    current = latest_observation(metric, t0, t1, as_of)
+    current = latest_observation(metric, t0, t1, as_of, _group(kr, metric))
     if current is None:
         return KeyResultStatus(kr, Status.NO_DATA, None, None, None, None)
     progress = (current.value - b) / (target - b)
     expected = min(1.0, max(0.0, (current.date - t0).days / (t1 - t0).days))
     return KeyResultStatus(kr, _graded(progress, expected, as_of > t1, settings), progress, _clamp(progress),
                            expected, current)
+
+
+def _group(kr: KeyResult, metric: Metric | None) -> GroupKey:
+    """The series a key result measures: its breakdown's group, else the headline."""
+    return metric.group_key(kr.breakdown) if metric is not None and kr.breakdown else ()
 
 
 def _graded(progress: float, expected: float, ended: bool, settings: Settings) -> Status:
@@ -170,7 +179,7 @@ def _rollup(kr: KeyResult, period: Period, settings: Settings, as_of: date,
 
 
 def _maintain(kr: KeyResult, period: Period, metric: Metric | None, as_of: date) -> KeyResultStatus:
-    current = latest_observation(metric, period.start, period.end, as_of)
+    current = latest_observation(metric, period.start, period.end, as_of, _group(kr, metric))
     if current is None:
         return KeyResultStatus(kr, Status.NO_DATA, None, None, None, None)
     if kr.threshold.holds(current.value):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from site_builder.source.csv_reader import parse_observations
+from site_builder.source.csv_reader import lenient_layout, parse_series
 from site_builder.source.load import METRICS_DIR, OBJECTIVES_DIR, objective_from_text
 from site_builder.history.fields import field_changes, kr_fields, objective_fields
 from site_builder.history.git import GitError, run_git
@@ -203,4 +203,4 @@ def _parse_csv(data: bytes | None, path: str) -> dict:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return {}
-    return {obs.date: obs.value for obs in parse_observations(text, path, [])}
+    return {obs.date: obs.value for obs in parse_series(text, path, [], lenient_layout(text)).headline}

@@ -22,7 +22,7 @@ def _make_csv(metric, ctx: Context) -> str:
     shown = metric.until(ctx.report.as_of)
     if not shown:
         return "date,value,note\n"
-    days, values, notes, _ = zip(*shown)
+    days, values, notes = list(zip(*shown))[:3]
     # repr(value) without a trailing ".0", and None as an empty field (no repr has "\n" or "None").
     numbers = ("\n".join(map(repr, values)) + "\n").replace(".0\n", "\n").replace("None\n", "\n").split("\n")
     notes = [csv_field(note) if note else "" for note in notes] if any(notes) else repeat("")

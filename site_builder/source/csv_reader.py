@@ -6,16 +6,56 @@ import csv
 import io
 import math
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, repeat
 from operator import lt, ne
+from typing import Mapping
 
-from site_builder.model import Observation
-from site_builder.problems import Loc, Problem, excerpt
+from site_builder.model import FLAGS, GroupKey, Observation
+from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.source.values import LARGEST_NUMBER, OUT_OF_RANGE, in_range, is_number_text, read_date
 
 REQUIRED_COLUMNS = ("date", "value")
 ALLOWED_COLUMNS = ("date", "value", "note")
+FLAG_COLUMN = "flag"  # [2]
+_FLAG_CHOICES = ", ".join(sorted(FLAGS))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a metric's CSV may hold beyond date, value and note: in schema 2 a flag column and
+    a column per declared dimension (DESIGN.md §3)."""
+
+    schema: int | None = 1  # None: not known (reported elsewhere); read as the newest
+    dimensions: Mapping[str, frozenset[str]] = field(default_factory=dict)  # dimension -> its codes, in order
+    meta_rel: str | None = None  # the metric's yml, named in messages about dimensions
+
+    @property
+    def flags(self) -> bool:
+        return self.schema is None or self.schema >= 2
+
+
+class _AnyCode(frozenset):
+    def __contains__(self, code) -> bool:
+        return True
+
+
+def lenient_layout(text: str) -> Layout:
+    """A layout that takes every column beyond date, value, note and flag as a dimension with any
+    codes: for reading the files of past commits (history), whose declarations are not at hand."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    extra = [name.strip() for name in header.split(",")
+             if name.strip() and name.strip() not in ALLOWED_COLUMNS + (FLAG_COLUMN,) + REQUIRED_COLUMNS]
+    return Layout(None, {name: _AnyCode() for name in dict.fromkeys(extra)})
+
+
+@dataclass(frozen=True)
+class Series:
+    """A CSV's observations: the headline series and each group's, every one sorted by date."""
+
+    headline: tuple[Observation, ...] = ()
+    groups: Mapping[GroupKey, tuple[Observation, ...]] = field(default_factory=dict)
 
 
 def _rows(text: str):
@@ -45,10 +85,17 @@ class _SyntaxError(Exception):
 
 
 def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Observation, ...]:
-    """The observations of one CSV file, sorted by date; rows with problems are left out."""
+    """The observations of a schema 1 CSV file (date, value, note), sorted by date; rows with
+    problems are left out."""
+    return parse_series(text, rel, problems).headline
+
+
+def parse_series(text: str, rel: str, problems: list[Problem], layout: Layout = Layout()) -> Series:
+    """The headline series and the groups of one CSV file; rows with problems are left out and
+    every rule holds series by series (a date appears once in each)."""
     if not text.strip():
         problems.append(Problem(Loc(rel), "file is empty; it needs a header line date,value"))
-        return ()
+        return Series()
     if "\r" in text:
         # Windows (CRLF) and old Mac (CR only) line endings, as spreadsheet programs save them:
         # a line ends at each, as it does for them (and for the csv module).
@@ -59,16 +106,18 @@ def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Ob
         columns = [name.strip() for name in header]
     except _SyntaxError as exc:
         problems.append(Problem(Loc(rel, exc.line), _syntax_message(exc)))
-        return ()
-    if not _check_header(columns, rel, problems):
-        return ()
+        return Series()
+    if not _check_header(columns, rel, problems, layout):
+        return Series()
     i_date, i_value = columns.index("date"), columns.index("value")
     i_note = columns.index("note") if "note" in columns else None
     width = len(columns)
-    if '"' not in text:
+    if '"' not in text and FLAG_COLUMN not in columns and not layout.dimensions:
         plain = _plain_observations(text, width, i_date, i_value, i_note)
         if plain is not None:
-            return plain
+            return Series(plain)
+    if FLAG_COLUMN in columns or layout.dimensions:
+        return _grouped(rows_in, columns, rel, problems, layout)
 
     rows: list[Observation] = []
     first_line: dict[date, int] = {}
@@ -115,7 +164,75 @@ def parse_observations(text: str, rel: str, problems: list[Problem]) -> tuple[Ob
     except _SyntaxError as exc:
         problems.append(Problem(Loc(rel, exc.line), _syntax_message(exc)))
     rows.sort()
-    return tuple(rows)
+    return Series(tuple(rows))
+
+
+def _grouped(rows_in, columns: list[str], rel: str, problems: list[Problem], layout: Layout) -> Series:
+    """The row-by-row reading of a schema 2 file with a flag column or dimension columns: the
+    rules of the loop above, and each row's flag and group (its dimension codes) checked."""
+    width = len(columns)
+    i_date, i_value = columns.index("date"), columns.index("value")
+    i_note = columns.index("note") if "note" in columns else None
+    i_flag = columns.index(FLAG_COLUMN) if FLAG_COLUMN in columns else None
+    dims = [(name, columns.index(name), codes) for name, codes in layout.dimensions.items()]
+    optional = {i for i in (i_note, i_flag) if i is not None}
+    series: dict[GroupKey, list[Observation]] = {}
+    first_line: dict[tuple[GroupKey, date], int] = {}
+    try:
+        for start, row in rows_in:
+            if len(row) != width:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # a blank line
+                # a row may leave out trailing note and flag cells
+                if len(row) < width and all(i in optional for i in range(len(row), width)):
+                    row = row + [""] * (width - len(row))
+                else:
+                    count = f"{len(row)} value" + "s" * (len(row) != 1)
+                    problems.append(Problem(Loc(rel, start), f"row has {count} but the header has {width} columns"))
+                    continue
+            when = _date(row[i_date].strip(), rel, start, problems)
+            raw = row[i_value].strip()
+            value = _value(raw, rel, start, problems) if raw else None
+            key, ok = [], True
+            for name, i, codes in dims:
+                code = row[i].strip()
+                if not code:
+                    continue
+                if code not in codes:
+                    problems.append(Problem(Loc(rel, start), _unknown_code(name, code, codes, layout.meta_rel)))
+                    ok = False
+                key.append((name, code))
+            flag = row[i_flag].strip() or None if i_flag is not None else None
+            if flag is not None and flag not in FLAGS:
+                problems.append(Problem(Loc(rel, start), f"flag '{excerpt(flag)}' must be empty or one of "
+                                                         f"{_FLAG_CHOICES}{did_you_mean(flag, FLAGS)}"))
+                ok = False
+            group = tuple(key)
+            if when is not None:
+                if (group, when) in first_line:
+                    where = f" in the group {_group_words(group)}" if group else ""
+                    problems.append(Problem(Loc(rel, start), f"date {when} appears twice{where} "
+                                                             f"(first at line {first_line[(group, when)]})"))
+                    continue
+                first_line[(group, when)] = start
+            if when is None or value is _BAD or not ok:
+                continue
+            note = (row[i_note].strip() or None) if i_note is not None else None
+            series.setdefault(group, []).append(Observation(when, value, note, start, flag))
+    except _SyntaxError as exc:
+        problems.append(Problem(Loc(rel, exc.line), _syntax_message(exc)))
+    headline = tuple(sorted(series.pop((), ())))
+    return Series(headline, {group: tuple(sorted(rows)) for group, rows in series.items()})
+
+
+def _group_words(group: GroupKey) -> str:
+    return ", ".join(f"{name} {code}" for name, code in group)
+
+
+def _unknown_code(name: str, code: str, codes: frozenset[str], meta_rel: str | None) -> str:
+    where = meta_rel or "the metric's yml file"
+    return (f"{name} '{excerpt(code)}' is not one of the codes declared for {name}{did_you_mean(code, codes)}: "
+            f"declare it under dimensions: {name}: values: in {where}, or correct the row")
 
 
 def _plain_observations(text: str, width: int, i_date: int, i_value: int,
@@ -172,7 +289,7 @@ def _plain_observations(text: str, width: int, i_date: int, i_value: int,
         notes = [None] * len(raw_notes)
         for i in compress(range(len(raw_notes)), raw_notes):  # the few rows with a note
             notes[i] = raw_notes[i].strip() or None
-    observations = tuple(map(tuple.__new__, repeat(Observation), zip(dates, values, notes, range(2, n + 2))))
+    observations = tuple(map(tuple.__new__, repeat(Observation), zip(dates, values, notes, range(2, n + 2), repeat(None))))
     return observations if in_order else tuple(sorted(observations))
 
 
@@ -193,18 +310,34 @@ _BAD = object()
 _fromiso = date.fromisoformat
 
 
-def _check_header(columns: list[str], rel: str, problems: list[Problem]) -> bool:
+def _check_header(columns: list[str], rel: str, problems: list[Problem], layout: Layout) -> bool:
     ok = True
+    allowed = ALLOWED_COLUMNS + ((FLAG_COLUMN,) if layout.flags else ()) + tuple(layout.dimensions)
     for name in REQUIRED_COLUMNS:
         if name not in columns:
             problems.append(Problem(Loc(rel), f"missing column '{name}': the header must name the columns date,value (and optionally note)"))
             ok = False
-    for name in columns:
-        if name not in ALLOWED_COLUMNS:
-            problems.append(Problem(Loc(rel), f"unexpected column '{excerpt(name)}': schema 1 allows only date, value and note"))
+    for name in layout.dimensions:
+        if name not in columns:
+            problems.append(Problem(Loc(rel), f"missing column '{name}': {layout.meta_rel or 'the metric'} declares "
+                                              f"the dimension {name}, so the header must name it (leave its cells "
+                                              "empty in the rows of the headline figure)"))
             ok = False
+    for name in columns:
+        if name in allowed:
+            continue
+        if name == FLAG_COLUMN:
+            problems.append(Problem(Loc(rel), f"column 'flag' needs schema: 2 in okrs/portal.yml (this portal says "
+                                              f"schema: {layout.schema})"))
+        elif not layout.flags:
+            problems.append(Problem(Loc(rel), f"unexpected column '{excerpt(name)}': schema 1 allows only date, value and note"))
+        else:
+            problems.append(Problem(Loc(rel), f"unexpected column '{excerpt(name)}': a metric's file has the columns "
+                                              "date, value, note, flag and one for each dimension declared in "
+                                              f"{layout.meta_rel or 'its yml file'}{did_you_mean(name, allowed)}"))
+        ok = False
     for name in set(columns):
-        if columns.count(name) > 1 and name in ALLOWED_COLUMNS:
+        if columns.count(name) > 1 and name in allowed:
             problems.append(Problem(Loc(rel), f"column '{name}' appears twice in the header"))
             ok = False
     return ok

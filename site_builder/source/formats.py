@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from site_builder.compute.status import CONFIDENCES as CONFIDENCE_STATUSES
-from site_builder.source.kinds import DateKind, Enum, Field, Id, Lang, ListOf, Number, Obj, Str, StrMap, TextKind
+from site_builder.model import FLAGS
+from site_builder.source.kinds import (
+    DIMENSION_PATTERN, DateKind, Enum, Field, Id, Lang, ListOf, MapOf, Number, Obj, Str, StrMap, TextKind,
+)
 
 # --- the formats ----------------------------------------------------------
 # Every field has a doc: it is the description editors show on hover (okr-portal schema),
@@ -23,6 +26,8 @@ SCHEMAS = (1, 2)  # the schema versions this okr-portal reads
 ALIGNS_TO_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}(/[a-z0-9][a-z0-9-]{0,63})?$"
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
 DIRECTIONS = ("increase", "decrease")
+AGGREGATIONS = ("mean", "sum", "min", "max", "last", "count")
+FLAG_VALUES = tuple(sorted(FLAGS))  # a CSV's flag column: empty, or one of these
 LONGEST_LAG_DAYS = 3660
 
 _TEXT = " (Markdown; or one text per language, e.g. {en: ..., zh-TW: ...})"
@@ -100,6 +105,10 @@ KEY_RESULT = Obj(name="key result", doc="A measurable result that shows progress
                            "compared with the others (default 1)"), default=1),
     Field("metric", Id(doc="Id of the metric it measures: the name of a file in okrs/metrics/ without .csv "
                        "(metric and maintain key results)")),
+    Field("breakdown", MapOf(item=Id(doc="A code declared in the metric's dimension"), key_pattern=DIMENSION_PATTERN,
+                             key_what="dimension name", min_items=1,
+                             doc="Measure one group of the metric instead of its headline figure: "
+                                 "{dimension: code}, e.g. {facility: northshore}"), since=2, empty_is_absent=False),
     Field("baseline", POINT),
     Field("target", TARGET),
     Field("threshold", THRESHOLD),
@@ -110,8 +119,8 @@ KEY_RESULT = Obj(name="key result", doc="A measurable result that shows progress
 
 # Which optional fields each key-result type needs and allows (DESIGN.md §3).
 KR_TYPE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "metric": {"required": ("metric", "baseline", "target"), "allowed": ("metric", "baseline", "target")},
-    "maintain": {"required": ("metric", "threshold"), "allowed": ("metric", "threshold")},
+    "metric": {"required": ("metric", "baseline", "target"), "allowed": ("metric", "baseline", "target", "breakdown")},
+    "maintain": {"required": ("metric", "threshold"), "allowed": ("metric", "threshold", "breakdown")},
     "milestone": {"required": ("due",), "allowed": ("due", "done")},
     "rollup": {"required": (), "allowed": ()},
 }
@@ -164,6 +173,33 @@ FEED = Obj(name="feed", doc="Where scheduled refreshes pull this metric from", f
                                 doc="sql: environment variable holding the SQLAlchemy URL")),
     Field("query", Str(doc="sql: the query; it returns the date and value columns")),
     Field("headers_env", StrMap(doc="HTTP headers; each value names the environment variable holding it")),
+    Field("dimensions", MapOf(item=Str(doc="The source column or field holding this dimension's codes"),
+                              key_pattern=DIMENSION_PATTERN, key_what="dimension name", min_items=1,
+                              doc="Which source column or field holds each of the metric's dimensions, "
+                                  "e.g. {facility: clinic_code}"), since=2),
+    Field("aggregate", Obj(name="aggregate", doc="Roll the source's rows up to one value per period (and group)",
+                           fields=(
+        Field("every", Enum(values=FREQUENCIES, doc="The period rows are grouped by: daily, weekly (weeks start on "
+                            "Monday), monthly, quarterly or annual; each is dated on its first day. Leave it out "
+                            "to use the metric's frequency")),
+        Field("how", Enum(values=AGGREGATIONS, doc="How the values of a period are combined: mean, sum, min, max, "
+                          "last (the latest dated) or count"), required=True),
+    )), since=2),
+))
+
+DIMENSION = Obj(name="dimension", doc="A breakdown of the metric: a column of its CSV file holding a code per row",
+                fields=(
+    Field("title", TextKind(doc="Name of the breakdown, e.g. 'County'" + _TEXT)),
+    Field("values", MapOf(item=TextKind(doc="The label shown for this code" + _TEXT), min_items=1,
+                          doc="The codes rows may use, in the order the site shows them, each with its label: "
+                              "{northshore: Northshore clinic, eastfield: Eastfield clinic}"), required=True),
+))
+
+MAP = Obj(name="map", doc="Draw the latest value of each code of a dimension on a map", fields=(
+    Field("dimension", Str(pattern=DIMENSION_PATTERN, what="dimension name",
+                           doc="The dimension whose codes are the map's regions"), required=True),
+    Field("geojson", Str(doc="The boundaries: a GeoJSON file under okrs/, e.g. geo/counties.geojson"), required=True),
+    Field("property", Str(doc="The property of each GeoJSON feature that holds the region's code"), required=True),
 ))
 
 METRIC = Obj(name="metric", doc="okrs/metrics/<id>.yml: what a metric is and where its data comes from", fields=(
@@ -188,5 +224,12 @@ METRIC = Obj(name="metric", doc="okrs/metrics/<id>.yml: what a metric is and whe
     # `kpi:` with nothing after it is an error, not "no kpi": the metric would silently leave
     # the key indicators page.
     Field("kpi", KPI, since=2, empty_is_absent=False),
+    Field("dimensions", MapOf(item=DIMENSION, key_pattern=DIMENSION_PATTERN, key_what="dimension name", min_items=1,
+                              doc="Breakdowns of the metric (by place, group…): each a column of the CSV beside "
+                                  "date and value, with the codes it may hold"), since=2),
+    Field("map", MAP, since=2),
+    Field("formula", Str(doc="Compute this metric from others instead of reading a CSV file, e.g. "
+                             "100 * telehealth-visits / outpatient-visits; numbers, metric ids, + - * /, "
+                             "parentheses, rolling_mean(x, n) and rolling_sum(x, n)"), since=2),
     Field("feed", FEED),
 ))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS, METRIC, OBJECTIVE, PORTAL, UNITS, UNITS_SINCE
 from site_builder.source.kinds import (
-    ID_PATTERN, LANG_PATTERN, DateKind, Enum, Field, Id, Kind, Lang, ListOf, Number, Obj, Str, StrMap, TextKind,
+    ID_PATTERN, LANG_PATTERN, DateKind, Enum, Field, Id, Kind, Lang, ListOf, MapOf, Number, Obj, Str, StrMap,
+    TextKind,
 )
 from site_builder.source.values import DATE_PATTERN, LARGEST_NUMBER
 
@@ -57,6 +58,11 @@ def _json_schema(kind: Kind) -> dict:
         out["maximum"] = kind.maximum if kind.maximum is not None else LARGEST_NUMBER
     elif isinstance(kind, Enum):
         out = {"type": "string", "enum": list(kind.values)}
+    elif isinstance(kind, MapOf):
+        out = {"type": "object", "propertyNames": {"pattern": kind.key_pattern},
+               "additionalProperties": _json_schema(kind.item)}
+        if kind.min_items:
+            out["minProperties"] = kind.min_items
     elif isinstance(kind, StrMap):
         out = {"type": "object", "additionalProperties": {"type": "string"}}
     elif isinstance(kind, Str):

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from site_builder.problems import Loc
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+DIMENSION_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # a dimension's name may also use '_' (DESIGN.md §3)
 LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 ID_RE = re.compile(ID_PATTERN)
+DIMENSION_RE = re.compile(DIMENSION_PATTERN)
 LANG_RE = re.compile(LANG_PATTERN)
 
 
@@ -112,6 +114,16 @@ class ListOf(Kind):
 @dataclass(frozen=True, kw_only=True)
 class StrMap(Kind):
     """A mapping of free names to strings (HTTP header -> environment variable)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MapOf(Kind):
+    """A mapping of names the user chooses (dimensions, codes) to values of one kind, in file order."""
+
+    item: Kind = field(default_factory=Kind)
+    key_pattern: str = ID_PATTERN
+    key_what: str = "id"  # how to name a wrong key in a message
+    min_items: int = 0
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,7 @@ def _key_result(val: Val) -> KeyResult:
         commitment=rec.get_value("commitment", "committed"),
         weight=rec.get_value("weight", 1),
         metric=rec.get_value("metric"),
+        breakdown=_breakdown(rec.get("breakdown")),
         baseline=_point(rec.get("baseline")),
         target=_point(rec.get("target")),
         threshold=threshold(rec.get("threshold")),
@@ -280,9 +281,16 @@ def _key_result(val: Val) -> KeyResult:
         done=rec.get_value("done"),
         updates=tuple(_update(v) for v in rec.get_value("updates", ())),
         loc=val.loc,
-        locs=rec.locs(),
+        # and each breakdown code's line, for a code the metric does not declare
+        locs={**rec.locs(), **{f"breakdown.{d}": code.loc for d, code in rec.get_value("breakdown", {}).items()}},
         present=rec.present,
     )
+
+
+def _breakdown(val: Val | None) -> dict[str, str] | None:
+    if val is None or not val.value:
+        return None
+    return {dimension: code.value for dimension, code in val.value.items()}
 
 
 def _point(val: Val | None) -> Point | None:

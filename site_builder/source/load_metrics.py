@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from site_builder.model import FeedSettings, Metric, Threshold
+from site_builder.model import Aggregate, Dimension, FeedSettings, MapSettings, Metric, Threshold
 from site_builder.problems import Loc
-from site_builder.source.csv_reader import parse_observations
+from site_builder.source.csv_reader import Layout, Series, parse_series
 from site_builder.source.files import read_record, refused
 from site_builder.source.formats import METRIC
 from site_builder.source.kinds import ID_RE, Record, Val
@@ -68,14 +68,21 @@ def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | Non
         val = read_record(root, meta_rel, METRIC, reader)
         if val is not None:
             rec, loc = val.value, val.loc
-    observations = ()
-    if csv_rel is None:
+    dimensions = _dimensions(rec.get("dimensions"))
+    formula = rec.get_value("formula")
+    series = Series()
+    if formula is not None:
+        if csv_rel is not None:  # a derived metric's figures are computed, never read
+            reader.error(Loc(csv_rel), f"metric '{metric_id}' is computed from its formula in {meta_rel}, so it has "
+                                       f"no data file: remove {csv_rel}, or remove the formula")
+    elif csv_rel is None:
         reader.error(Loc(meta_rel), f"metric '{metric_id}' has no data file: create {METRICS_DIR}/{metric_id}.csv "
                                     "with the header date,value")
     elif csv_rel not in unread:
         text = read_text(root / csv_rel, csv_rel, reader.problems, max_bytes=MAX_CSV_BYTES, allow_empty=True)
         if text is not None:
-            observations = parse_observations(text, csv_rel, reader.problems)
+            layout = Layout(reader.schema, {d.id: frozenset(d.codes) for d in dimensions}, meta_rel)
+            series = parse_series(text, csv_rel, reader.problems, layout)
     return Metric(
         id=metric_id,
         title=rec.get_value("title"),
@@ -89,8 +96,12 @@ def _metric(root: Path, metric_id: str, meta_rel: str | None, csv_rel: str | Non
         lag_days=rec.get_value("lag_days"),
         direction=rec.get_value("direction"),
         kpi=threshold(rec.get("kpi")),
+        dimensions=dimensions,
+        map=_map(rec.get("map")),
+        formula=formula,
         feed=_feed(rec.get("feed")),
-        observations=observations,
+        observations=series.headline,
+        groups=series.groups,
         csv_path=csv_rel,
         meta_path=meta_rel,
         loc=loc,
@@ -112,9 +123,39 @@ def _feed(val: Val | None) -> FeedSettings | None:
         connection_env=rec.get_value("connection_env"),
         query=rec.get_value("query"),
         headers_env=headers,
+        dimensions={name: v.value for name, v in rec.get_value("dimensions", {}).items()},
+        aggregate=_aggregate(rec.get("aggregate")),
         loc=val.loc,
         locs=rec.locs(),
     )
+
+
+def _aggregate(val: Val | None) -> Aggregate | None:
+    if val is None:
+        return None
+    rec: Record = val.value
+    return Aggregate(rec.get_value("every"), rec.get_value("how"), val.loc)
+
+
+def _dimensions(val: Val | None) -> tuple[Dimension, ...]:
+    """The declared dimensions, in file order; one whose codes could not be read has none."""
+    if val is None:
+        return ()
+    out = []
+    for name, dim in val.value.items():
+        rec: Record = dim.value
+        codes = rec.get_value("values", {})
+        out.append(Dimension(name, rec.get_value("title"), tuple((code, label.value) for code, label in codes.items()),
+                             dim.loc, {code: label.loc for code, label in codes.items()}))
+    return tuple(out)
+
+
+def _map(val: Val | None) -> MapSettings | None:
+    if val is None:
+        return None
+    rec: Record = val.value
+    return MapSettings(rec.get_value("dimension"), rec.get_value("geojson"), rec.get_value("property"), val.loc,
+                       rec.locs())
 
 
 def threshold(val: Val | None) -> Threshold | None:

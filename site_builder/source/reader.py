@@ -12,7 +12,7 @@ import re
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.source.formats import KEY_RESULT, THRESHOLD
 from site_builder.source.kinds import (
-    LANG_RE, ID_RE, DateKind, Enum, Id, Kind, Lang, ListOf, Number, Obj, Record, Str, StrMap, TextKind, Val,
+    LANG_RE, ID_RE, DateKind, Enum, Id, Kind, Lang, ListOf, MapOf, Number, Obj, Record, Str, StrMap, TextKind, Val,
 )
 from site_builder.source.values import NOT_A_REAL_DATE, OUT_OF_RANGE, YAML_NUMBER, in_range, read_date
 from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq
@@ -232,6 +232,25 @@ class Reader:
                 out[key] = val
         return Val(out, node.loc)
 
+    def _map_of(self, kind: MapOf, node: YNode, label: str) -> Val | None:
+        """A mapping of chosen names to values: {name: Val}, in file order (the order the site shows)."""
+        if not isinstance(node, YMap):
+            self.error(node.loc, f"{label} must be a mapping, not {_type_name(node)}")
+            return None
+        if len(node.items) < kind.min_items:
+            self.error(node.loc, f"{label} must name at least {kind.min_items} "
+                                 f"{kind.key_what}{'s' * (kind.min_items > 1)}")
+        out: dict[str, Val] = {}
+        for key, key_loc, value in node.items:
+            if not re.match(kind.key_pattern, key):
+                self.error(key_loc, f"{label}: '{excerpt(key)}' is not a valid {kind.key_what}: use lowercase "
+                                    "letters, digits and '-', starting with a letter or digit, at most 64 characters")
+                continue
+            val = self.read(kind.item, value, f"{label} '{key}'")
+            if val is not None:
+                out[key] = Val(val.value, val.loc)
+        return Val(out, node.loc)
+
     def _mapping(self, kind: Obj, node: YNode, label: str) -> Val | None:
         if not isinstance(node, YMap):
             self.error(node.loc, f"{label} must be a mapping of keys to values, not {_type_name(node)}")
@@ -296,5 +315,6 @@ _HANDLERS = {
     Enum: Reader._enum,
     ListOf: Reader._list,
     StrMap: Reader._str_map,
+    MapOf: Reader._map_of,
     Obj: Reader._mapping,
 }

@@ -14,6 +14,7 @@ from site_builder.redaction import redact
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS, SCHEMAS
 from site_builder.source.organization_rules import organization_problems
+from site_builder.source.statistics_rules import statistics_problems
 from site_builder.source.reader import misspelled
 from site_builder.source.values import LARGEST_NUMBER
 from site_builder.text import Text
@@ -53,6 +54,7 @@ def validate(portal: Portal) -> list[Problem]:
     for unit in portal.units:
         problems += _texts(settings, title=unit.title, lead=unit.lead, description=unit.description)
     problems += organization_problems(portal)
+    problems += statistics_problems(portal)
     return problems
 
 
@@ -155,11 +157,12 @@ _TYPE_SPECIFIC = {key for rule in KR_TYPE_FIELDS.values() for key in rule["allow
 _NEEDS = {"due": "a due date"}  # what a key result of its type needs, where "a <key>" does not say it
 
 
-def _type_fields(kr: KeyResult, name: str) -> Iterator[Problem]:
+def _type_fields(kr: KeyResult, name: str, schema: int | None) -> Iterator[Problem]:
     """The fields a key result's type needs, and none that belong to another type."""
     if kr.type is None:
         return  # the type itself was refused; which fields it needs is anyone's guess
     rule = KR_TYPE_FIELDS[kr.type]
+    too_new = {f.name for f in KEY_RESULT.fields if schema is not None and f.since > schema}  # reported as such
     for key in rule["required"]:
         if key not in kr.present and not misspelled(key, kr.present, KEY_RESULT.field_names()):
             yield Problem(kr.loc, f"{name} of type {kr.type} needs '{key}'")
@@ -167,7 +170,7 @@ def _type_fields(kr: KeyResult, name: str) -> Iterator[Problem]:
             # Written with nothing after it (an invalid value has no loc: it was reported as such).
             yield Problem(kr.locs[key], f"{name} needs {_NEEDS.get(key, 'a ' + key)}: the value after '{key}:' "
                                         "is empty")
-    for key in sorted(kr.present & _TYPE_SPECIFIC - set(rule["allowed"])):
+    for key in sorted(kr.present & _TYPE_SPECIFIC - set(rule["allowed"]) - too_new):
         if kr.type == "rollup":
             yield Problem(kr.locs.get(key, kr.loc), f"'{key}' is not used by rollup key results: their progress "
                                                     "comes from the objectives aligned to them; remove it or "
@@ -180,7 +183,7 @@ def _type_fields(kr: KeyResult, name: str) -> Iterator[Problem]:
 
 def _key_result(kr: KeyResult, period, portal: Portal) -> Iterator[Problem]:
     name = f"key result '{kr.id}'" if kr.id else "key result"
-    yield from _type_fields(kr, name)
+    yield from _type_fields(kr, name, portal.settings.schema if portal.settings else None)
     yield from _texts(portal.settings, title=kr.title)
     if kr.metric is not None and kr.metric not in portal.metrics:
         yield Problem(kr.locs["metric"], f"unknown metric '{kr.metric}': there is no okrs/metrics/{kr.metric}.csv"
