@@ -27,8 +27,10 @@ $(NODE_DEPS): tests/browser/package.json tests/browser/package-lock.json
 		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the browser suite (tests/test_a11y.py) needs Node.js and npm"; fi
 
+# Two workers, each taking whole test files (their module fixtures build a site once): the
+# suite stays under 10 minutes on 2 cores.
 test: $(BIN)/.installed $(NODE_DEPS)
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 # The sdist and the wheel, in dist/ (python -m build makes the wheel from the sdist,
 # so a file the sdist leaves out is missing from the wheel too).

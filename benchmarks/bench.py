@@ -3,7 +3,7 @@
 Generates a synthetic portal (benchmarks/synth.py: 200 objectives, 1,000 key
 results, 1,000 metrics x 500 daily rows) into a temporary directory and prints
 one figure per line. Each benchmark is a function registered in BENCHMARKS;
-select them with --only NAME (validate, site, history, fetch, scale, org).
+select them with --only NAME (validate, site, history, fetch, scale, org, groups, derived, aggregate).
 
 Target (benchmarks/README.md): validating that portal takes well under 2 s.
 """
@@ -11,6 +11,7 @@ Target (benchmarks/README.md): validating that portal takes well under 2 s.
 from __future__ import annotations
 
 import argparse
+from datetime import date, timedelta
 import io
 import os
 import random
@@ -464,6 +465,63 @@ def bench_org(portal: Portal, repeat: int) -> None:
     print(f"org: {_page_sizes(root / 'site')}", flush=True)
 
 
+def _group_portal(root: Path, rows: int, metrics: int = 50, codes: int = 20) -> None:
+    """A schema 2 portal whose metrics are broken down by a dimension of ``codes`` codes: ``rows``
+    group rows in all (a headline row beside each date's group rows), flags on a few."""
+    (root / "okrs/metrics").mkdir(parents=True)
+    (root / "okrs/objectives").mkdir()
+    (root / "okrs/portal.yml").write_text(
+        "schema: 2\ntitle: Groups\norganization: Bench\nperiods:\n"
+        "  - {id: p, title: P, start: 2000-01-01, end: 2099-12-31}\n", encoding="utf-8")
+    (root / "okrs/objectives/o.yml").write_text(
+        "id: o\nperiod: p\ntitle: O\nowner: X\nkey_results:\n"
+        "  - {id: k, title: K, metric: m0, breakdown: {place: c1}, baseline: {date: 2000-01-01, value: 1},"
+        " target: {date: 2099-01-01, value: 2}}\n", encoding="utf-8")
+    values = "".join(f"      c{c}: Place {c}\n" for c in range(codes))
+    per_metric = rows // metrics
+    dates = per_metric // codes
+    for m in range(metrics):
+        (root / f"okrs/metrics/m{m}.yml").write_text(
+            f"title: M{m}\nfrequency: daily\ndimensions:\n  place:\n    title: Place\n    values:\n{values}",
+            encoding="utf-8")
+        lines = ["date,place,value,flag,note"]
+        day = date(2000, 1, 1)
+        for d in range(dates):
+            iso = (day + timedelta(days=d)).isoformat()
+            lines.append(f"{iso},,{d % 97}.5,,")
+            lines += [f"{iso},c{c},{(d + c) % 89},{'estimate' if (d + c) % 50 == 0 else ''}," for c in range(codes)]
+        (root / f"okrs/metrics/m{m}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def bench_groups(portal: Portal, repeat: int) -> None:
+    """Issue 14: loading and validating a portal of metrics broken down by place (50 metrics, a
+    dimension of 20 codes, flags on 2% of rows) at 25,000 to 200,000 group rows: the time per row
+    stays flat when loading is linear."""
+    from site_builder.source.check import check
+
+    for rows in (25_000, 50_000, 100_000, 200_000):
+        root = portal.workdir / f"groups-{rows}"
+        if not root.exists():
+            _group_portal(root, rows)
+        seconds, checked = best_of(repeat, lambda: check(root))
+        _fail_on_problems(checked.problems, f"groups-{rows}")
+        read = sum(sum(len(g) for g in m.groups.values()) for m in checked.portal.metrics.values())
+        print(f"groups: {read:,} group rows (+ {sum(len(m.observations) for m in checked.portal.metrics.values()):,} "
+              f"headline) loaded and validated in {seconds:.2f} s: {seconds / read * 1e6:.1f} µs per group row",
+              flush=True)
+
+
+def bench_derived(portal: Portal, repeat: int) -> None:
+    """Issue 14: derived metrics (compute.derived.with_derived) over 1,000 input series of 500 rows:
+    1,000 formulas (ratios, differences, rolling means, nested), evaluated with pandas."""
+    import bench_derived as derived
+
+    figures = derived.run(repeat=repeat)
+    print(f"derived: {figures['derived']:,} derived metrics over {figures['derived']:,} series of {figures['rows']} "
+          f"rows: {figures['seconds']:.2f} s, {figures['derived_rows']:,} rows computed "
+          f"({figures['rows_per_second']:,.0f} rows/s)", flush=True)
+
+
 def _check(root: Path) -> list:
     """The problems of the portal at ``root`` (load + validate)."""
     from site_builder.source.check import check
@@ -479,6 +537,8 @@ BENCHMARKS: dict[str, Callable[[Portal, int], None]] = {
     "fetch": bench_fetch,
     "scale": bench_scale,
     "org": bench_org,
+    "groups": bench_groups,
+    "derived": bench_derived,
 }
 
 

@@ -157,3 +157,30 @@ def test_a_breakdown_key_result_is_computed_from_its_group(portal, cli):
     assert kr["current"] == {"date": "2026-02-01", "value": 31}
     assert kr["progress"] == pytest.approx(3 / 14, abs=1e-6)
     assert kr["breakdown"] == {"clinic": "north"}
+
+
+def test_a_breakdown_may_name_a_group_a_derived_metric_takes_from_its_inputs(portal, cli):
+    visits_yml = WAIT_YML.replace("New-patient wait", "Visits")
+    visits_csv = ("date,clinic,value\n2026-01-01,,100\n2026-01-01,north,40\n2026-01-01,east,60\n"
+                  "2026-02-01,,100\n2026-02-01,north,50\n2026-02-01,east,50\n")
+    files = _files(objective=BREAKDOWN_KR.replace("metric: wait", "metric: per-visit")
+                   .replace("value: 34}", "value: 0.8}").replace("value: 20}", "value: 0.5}"))
+    files.update({"okrs/metrics/visits.yml": visits_yml, "okrs/metrics/visits.csv": visits_csv,
+                  "okrs/metrics/per-visit.yml": "title: Wait per visit\nformula: wait / visits\n"})
+    root = portal(files, portal_yml=None)
+    run = cli(root, "status", "--json", "--as-of", "2026-03-01")
+    assert run.code == 0, run.out
+    kr = json.loads(run.out)["objectives"][0]["key_results"][0]
+    # Northshore: 31 days / 50 visits = 0.62 on 2026-02-01; p = (0.62 - 0.8) / (0.5 - 0.8) = 0.6.
+    assert kr["current"] == {"date": "2026-02-01", "value": 0.62}
+    assert kr["progress"] == pytest.approx(0.6, abs=1e-6)
+    bad = portal({**files, OBJECTIVE_PATH: files[OBJECTIVE_PATH].replace("{clinic: north}", "{clinic: west}")},
+                 portal_yml=None)
+    assert cli(bad, "validate").out.splitlines() == [
+        "okrs/objectives/a.yml:9: key result 'wait': 'west' is not a code of clinic in metric 'per-visit' "
+        "(did you mean 'east'?)"]
+
+
+def test_validate_counts_the_observations_of_every_group(portal, cli):
+    run = cli(portal(_files(), portal_yml=None), "validate")
+    assert run.out == "okrs/ is valid: 1 objective (0 draft), 1 key result, 1 metric with 6 observations\n"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from site_builder.engine.chinese_search import (
     ENV as JIEBA_DICT_ENV, cache_folders, needs_traditional_words, traditional_dictionary,
 )
+from site_builder.compute.derived import with_derived
 from site_builder.compute.rules import compute
 from site_builder.engine.runner import EngineError, engine_config, replace_site, run_engines, write_config
 from site_builder.history.revisions import read_history
@@ -78,6 +79,7 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
     checked = check(root)
     if checked.problems:
         raise BuildFailed("the portal has problems; nothing was built", checked.problems)
+    checked = replace(checked, portal=with_derived(checked.portal))  # [2] derived metrics computed
     seconds = {"load": lap()}
     progress.show("okr-portal build: reading the history", force=True)
     history = read_history(Path(root))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
 from site_builder import __version__
 from site_builder.render.api import okrs_json
+from site_builder.compute.derived import with_derived
 from site_builder.compute.rules import compute
 from site_builder.engine.runner import ENGINES
 from site_builder.commands.build import BuildFailed, build
@@ -144,7 +146,9 @@ def _validate(args) -> int:
     portal = checked.portal
     drafts = len(portal.objectives) - len(portal.public_objectives)
     key_results = sum(len(o.key_results) for o in portal.objectives)
-    observations = sum(o.value is not None for m in portal.metrics.values() for o in m.observations)
+    # Every series counts: the headline and each group's (a derived metric's are computed, not read).
+    observations = sum(o.value is not None for m in portal.metrics.values()
+                       for series in (m.observations, *m.groups.values()) for o in series)
     print(f"okrs/ is valid: {_count(len(portal.objectives), 'objective')} ({drafts} draft), "
           f"{_count(key_results, 'key result')}, {_count(len(portal.metrics), 'metric')} with "
           f"{_count(observations, 'observation')}{_warnings(checked)}")
@@ -156,6 +160,7 @@ def _status(args) -> int:
     if checked.problems:
         _report_problems(checked, "text", sys.stderr)
         return 1
+    checked = replace(checked, portal=with_derived(checked.portal))  # [2] derived metrics computed
     report = compute(checked.portal, args.as_of or date.today())
     if args.json:
         sys.stdout.write(okrs_json(report, checked.portal))

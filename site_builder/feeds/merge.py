@@ -1,9 +1,13 @@
 """Observations into a metric's CSV (DESIGN.md §3 "Feeds"): the upsert, the way
 a value is written, and the replacing of the file.
 
-Observations are upserted by date and never dropped; the CSV's other columns,
-its row order by date, its newline and its BOM are kept, so a fetch that brings
-nothing new changes no byte. A CSV validate would refuse is never merged into.
+Observations are upserted by (date, dimension codes) and never dropped; the
+CSV's other columns (note, flag), its row order, its newline and its BOM are
+kept, so a fetch that brings nothing new changes no byte. A new row goes where
+the file's order puts it: among the rows of its date in a file ordered by date,
+at the end of its group in a file that lists each group's rows together (a file
+in no order is put in date order), with its dimension cells filled. A CSV
+validate would refuse is never merged into.
 A file is only ever replaced whole (a temporary file in the same folder, then a
 rename), and remove_stale_temporaries clears what a killed run left of that.
 """
@@ -20,9 +24,11 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Mapping
 
 from site_builder.feeds.errors import FeedError
-from site_builder.source.csv_reader import parse_observations
+from site_builder.model import Dimension, GroupKey
+from site_builder.source.csv_reader import Layout, parse_series
 
 STALE_TEMP_SECONDS = 60.0  # a temporary file this old is no live write's (see remove_stale_temporaries)
 
@@ -37,20 +43,34 @@ def canonical(value: float) -> str:
 class Merged:
     data: bytes | None  # None: nothing changed; the file stays as it is
     added: int
-    revised: list[tuple[date, float, float]]
+    revised: list[tuple[date, float, float, GroupKey]]  # (date, old, new, group)
 
 
-def merge(existing: bytes | None, rel: str, values: dict[date, float]) -> Merged:
-    """Upsert ``values`` into a metric CSV's bytes (None: no file yet)."""
+def merge(existing: bytes | None, rel: str, values: Mapping[GroupKey, Mapping[date, float]],
+          schema: int | None = 1, dimensions: tuple[Dimension, ...] = (), meta_rel: str | None = None) -> Merged:
+    """Upsert ``values`` (by group, then date) into a metric CSV's bytes (None: no file yet).
+
+    ``schema`` is the portal's and ``dimensions`` the metric's: the file is read as
+    validate reads it, and refused (FeedError) when validate would refuse it, but
+    for one thing fetch mends: a declared dimension's column missing from the
+    header is added (at its end, empty in the rows already there) when the file is
+    written."""
+    ranks = _ranks(dimensions)
+    fresh = sorted(((when, ranks(group), group, value) for group, series in values.items()
+                    for when, value in series.items()), key=lambda item: item[:2])
     if existing is None:
-        rows = [[d.isoformat(), canonical(v)] for d, v in sorted(values.items())]
-        return Merged(_csv_bytes(["date", "value"], rows, "\n", ""), len(rows), [])
+        columns = ["date", "value", *(d.id for d in dimensions)]
+        rows = [_new_row(columns, when, group, value) for when, _, group, value in fresh]
+        return Merged(_csv_bytes(columns, rows, "\n", ""), len(rows), [])
     try:
         text = existing.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FeedError(f"{rel} is not UTF-8 text; fix it first (okr-portal validate)") from None
-    problems = []
-    parse_observations(text, rel, problems)
+    in_header = _header(text)
+    layout = Layout(schema, {d.id: frozenset(d.codes) for d in dimensions if in_header is None or d.id in in_header},
+                    meta_rel)
+    problems: list = []
+    parse_series(text, rel, problems, layout)
     if problems:
         first = problems[0]
         where = f"{rel}:{first.loc.line}" if first.loc.line else rel
@@ -61,30 +81,87 @@ def merge(existing: bytes | None, rel: str, values: dict[date, float]) -> Merged
     header, rows = table[0], [r for r in table[1:] if r and not (len(r) == 1 and not r[0].strip())]
     columns = [h.strip() for h in header]
     i_date, i_value = columns.index("date"), columns.index("value")
+    i_dims = [(d.id, columns.index(d.id)) for d in dimensions if d.id in columns]
     width = len(columns)
-    by_date: dict[date, list[str]] = {}
+    kept: list[tuple[list[str], GroupKey, date]] = []  # each row, its group, its date
+    by_key: dict[tuple[GroupKey, date], list[str]] = {}
     for row in rows:
         row += [""] * (width - len(row))
-        by_date[date.fromisoformat(row[i_date].strip())] = row
-    added, revised = 0, []
-    for when, value in sorted(values.items()):
-        row = by_date.get(when)
+        group = tuple((name, row[i].strip()) for name, i in i_dims if row[i].strip())
+        when = date.fromisoformat(row[i_date].strip())
+        kept.append((row, group, when))
+        by_key[(group, when)] = row
+    missing = [d.id for d in dimensions if d.id not in columns]
+    out_columns = columns + missing
+    added, revised, new_rows = 0, [], []
+    for when, _, group, value in fresh:
+        row = by_key.get((group, when))
         if row is None:
-            new = [""] * width
-            new[i_date], new[i_value] = when.isoformat(), canonical(value)
-            rows.append(new)
-            by_date[when] = new
+            new_rows.append((_new_row(out_columns, when, group, value), group, when))
             added += 1
         elif not row[i_value].strip():
             row[i_value] = canonical(value)  # a date that held no observation now has one
             added += 1
         elif float(row[i_value]) != value:
-            revised.append((when, float(row[i_value]), value))
+            revised.append((when, float(row[i_value]), value, group))
             row[i_value] = canonical(value)
     if not added and not revised:
         return Merged(None, 0, [])
-    rows.sort(key=lambda r: r[i_date].strip())
-    return Merged(_csv_bytes(header, rows, newline, bom), added, revised)
+    for row, _, _ in kept:
+        row += [""] * len(missing)
+    blocks = _blocks(kept)
+    if blocks is not None:  # the file lists each group's rows together: a new row joins its own group
+        for _, group, _ in new_rows:
+            blocks.setdefault(group, len(blocks))  # a new group after the others (new_rows are in the metric's order)
+        merged = sorted(kept + new_rows, key=lambda item: (blocks[item[1]], item[2]))
+    else:  # by date: among the rows of its date (and a file in no order is put in date order, as fetch always has)
+        merged = sorted(kept + new_rows, key=lambda item: item[2])
+    return Merged(_csv_bytes(header + missing, [row for row, _, _ in merged], newline, bom), added, revised)
+
+
+def _blocks(kept: list[tuple[list[str], GroupKey, date]]) -> dict[GroupKey, int] | None:
+    """Each group's place when a file of several groups lists each group's rows
+    together, in date order, and is not in date order as a whole; else None."""
+    if all(a[2] <= b[2] for a, b in zip(kept, kept[1:])):
+        return None  # in date order: kept so
+    blocks: dict[GroupKey, int] = {}
+    previous = None
+    for _, group, when in kept:
+        if previous is not None and group == previous[0]:
+            if when < previous[1]:
+                return None
+        elif group in blocks:
+            return None  # the group came before, then another
+        else:
+            blocks[group] = len(blocks)
+        previous = (group, when)
+    return blocks if len(blocks) > 1 else None
+
+
+def _ranks(dimensions: tuple[Dimension, ...]):
+    """A group's place in the metric's order: the headline first, then by each
+    dimension's declared code order (a group naming no code of a dimension first)."""
+    order = [(d.id, {code: i for i, code in enumerate(d.codes, 1)}) for d in dimensions]
+
+    def rank(group: GroupKey) -> tuple[int, ...]:
+        codes = dict(group)
+        return tuple(places.get(codes[name], len(places) + 1) if name in codes else 0 for name, places in order)
+
+    return rank
+
+
+def _header(text: str) -> list[str] | None:
+    """The column names of a CSV's header, or None when it cannot be read (parse_series says why)."""
+    try:
+        first = next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
+    except csv.Error:
+        return None
+    return None if first is None else [name.strip() for name in first]
+
+
+def _new_row(columns: list[str], when: date, group: GroupKey, value: float) -> list[str]:
+    cells = dict(group, date=when.isoformat(), value=canonical(value))
+    return [cells.get(name, "") for name in columns]
 
 
 def _csv_bytes(header: list[str], rows: list[list[str]], newline: str, bom: str) -> bytes:

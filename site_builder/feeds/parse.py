@@ -1,5 +1,10 @@
-"""A feed's answer into observations (DESIGN.md §3 "Feeds"): CSV and JSON bodies
-parsed, and every row's date and value checked, by date.
+"""A feed's answer into rows (DESIGN.md §3 "Feeds"): CSV and JSON bodies parsed,
+and every row's date, value and dimension codes checked.
+
+A row is ``(date, value or None, where, codes)``: ``codes`` holds the row's code
+for each of the feed's ``dimensions`` in their order there ('' where the cell is
+empty or missing: the headline series for that dimension), () without them.
+feeds/groups.py turns rows into observations by group (or rolls them up).
 
 A date and a number mean here what they mean in the portal's own files: both
 are read by site_builder.source.values, the one parser, so that whatever a feed
@@ -20,6 +25,8 @@ from site_builder.feeds.errors import FeedError
 from site_builder.model import FeedSettings
 from site_builder.redaction import quoted
 from site_builder.source.values import LARGEST_NUMBER, NOT_A_DATE, in_range, is_number_text, read_date
+
+Row = tuple[date, "float | None", str, tuple[str, ...]]  # (date, value, where, codes): see above
 
 
 def _text(body: bytes) -> str:
@@ -70,23 +77,37 @@ def obs_value(raw, where: str, secrets: tuple[str, ...] = ()) -> float | None:
     return value + 0.0  # no -0.0
 
 
+def obs_code(raw, dimension: str, where: str, secrets: tuple[str, ...] = ()) -> str:
+    """The code a row's field holds for ``dimension``: text, stripped ('' when empty,
+    null or missing: the headline series); a whole number is taken as its digits."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)
+    raise FeedError(f"{where}: {dimension} {quoted(json.dumps(raw, default=str), secrets)} is not a code "
+                    "(codes are text, as declared in the metric's yml)")
+
+
 def shown_columns(columns: list[str], secrets: tuple[str, ...] = ()) -> str:
     """An answer's column names for a message: the first few, each an excerpt."""
     shown = ", ".join(quoted(c, secrets) for c in columns[:10])
     return shown + (", …" if len(columns) > 10 else "")
 
 
-def _parse_csv(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> list[tuple[date, float | None, str]]:
+def _parse_csv(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> list[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None or not any(h.strip() for h in header):
             raise FeedError("the answer is empty")
         columns = [h.strip() for h in header]
-        for name in (feed.date, feed.value):
+        for name in (feed.date, feed.value, *feed.dimensions.values()):
             if name not in columns:
                 raise FeedError(f"the answer has no column '{name}' (its columns: {shown_columns(columns, secrets)})")
         i_date, i_value = columns.index(feed.date), columns.index(feed.value)
+        dims = [(dimension, columns.index(name)) for dimension, name in feed.dimensions.items()]
         rows = []
         for row in reader:
             line = reader.line_num
@@ -96,13 +117,16 @@ def _parse_csv(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> 
                 raise FeedError(f"line {line} of the answer has {len(row)} fields, too few for "
                                 f"'{feed.date}' and '{feed.value}'")
             where = f"line {line} of the answer"
-            rows.append((obs_date(row[i_date], where, secrets), obs_value(row[i_value], where, secrets), where))
+            # a row that ends before a dimension's cell leaves it empty: the headline for that dimension
+            codes = tuple(row[i].strip() if i < len(row) else "" for _, i in dims)
+            rows.append((obs_date(row[i_date], where, secrets), obs_value(row[i_value], where, secrets), where,
+                         codes))
         return rows
     except csv.Error as exc:
         raise FeedError(f"the answer is not valid CSV: {quoted(exc, secrets, 200)}") from None
 
 
-def _parse_json(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> list[tuple[date, float | None, str]]:
+def _parse_json(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> list[Row]:
     if not text.strip():
         raise FeedError("the answer is empty")
     try:
@@ -120,6 +144,7 @@ def _parse_json(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) ->
     where_list = f"'{feed.records}'" if feed.records else "the answer"
     if not isinstance(records, list):
         raise FeedError(f"{where_list} is not a list of records")
+    dims = list(feed.dimensions.items())
     rows = []
     for index, record in enumerate(records, 1):
         where = f"record {index}"
@@ -128,29 +153,16 @@ def _parse_json(text: str, feed: FeedSettings, secrets: tuple[str, ...] = ()) ->
         for name in (feed.date, feed.value):
             if name not in record:
                 raise FeedError(f"{where} of {where_list} has no field '{name}'")
+        codes = tuple(obs_code(record.get(name), dimension, where, secrets) for dimension, name in dims)
         rows.append((obs_date(record[feed.date], where, secrets), obs_value(record[feed.value], where, secrets),
-                     where))
+                     where, codes))
+    for dimension, name in dims:  # a field no record has is a misspelt name, not a headline-only answer
+        if records and not any(name in record for record in records):
+            raise FeedError(f"no record of {where_list} has the field '{name}' (the feed's dimension {dimension})")
     return rows
 
 
-def parse_answer(body: bytes, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> dict[date, float]:
-    """The observations in a feed's answer, by date; raises FeedError."""
+def parse_answer(body: bytes, feed: FeedSettings, secrets: tuple[str, ...] = ()) -> list[Row]:
+    """The rows of a feed's answer; raises FeedError."""
     text = _text(body)
-    rows = _parse_csv(text, feed, secrets) if feed.type == "csv" else _parse_json(text, feed, secrets)
-    return observations(rows)
-
-
-def observations(rows: list[tuple[date, float | None, str]]) -> dict[date, float]:
-    """Parsed (date, value or None, where) rows by date; raises FeedError on a
-    date seen twice, or when no row holds a value."""
-    seen: dict[date, str] = {}
-    values: dict[date, float] = {}
-    for when, value, where in rows:
-        if when in seen:
-            raise FeedError(f"date {when} appears twice in the answer ({seen[when]} and {where})")
-        seen[when] = where
-        if value is not None:
-            values[when] = value
-    if not values:
-        raise FeedError("the answer holds no observations")
-    return values
+    return _parse_csv(text, feed, secrets) if feed.type == "csv" else _parse_json(text, feed, secrets)

@@ -1,11 +1,12 @@
 """okr-portal fetch: refresh metrics' CSV files from their feeds (DESIGN.md §3 "Feeds").
 
 The pipeline of one feed, and the command around it: the answer is read
-(feeds/http.py, feeds/local.py, feeds/sql.py), parsed into observations
-(feeds/parse.py) and merged into the metric's CSV (feeds/merge.py). Each feed
-runs on its own: a feed that fails in any way leaves its metric's CSV
-byte-for-byte as it was and prints one line naming the metric, and the others
-still run. Every message is redacted with all of the feed's secrets
+(feeds/http.py, feeds/local.py, feeds/sql.py), parsed into rows
+(feeds/parse.py), made observations by group, rolled up when the feed says
+`aggregate` (feeds/groups.py, feeds/aggregate.py), and merged into the metric's
+CSV (feeds/merge.py). Each feed runs on its own: a feed that fails in any way
+leaves its metric's CSV byte-for-byte as it was and prints one line naming the
+metric, and the others still run. Every message is redacted with all of the feed's secrets
 (site_builder.redaction), whichever step raised it.
 
 A run holds the portal's fetch lock (site_builder.lock) from before it reads any
@@ -31,7 +32,8 @@ from site_builder.feeds.errors import FeedError
 from site_builder.feeds.http import read_url, request_headers
 from site_builder.feeds.local import read_local
 from site_builder.feeds.merge import canonical, merge, remove_stale_temporaries, write_atomically
-from site_builder.feeds.parse import observations, parse_answer
+from site_builder.feeds.groups import group_words, observations
+from site_builder.feeds.parse import parse_answer
 from site_builder.lock import lock_path, portal_lock
 from site_builder.model import FeedSettings, Metric
 from site_builder.redaction import feed_secrets, quoted, redact
@@ -47,7 +49,7 @@ class Result:
 
     metric: str
     added: int = 0
-    revised: list[tuple[date, float, float]] = field(default_factory=list)
+    revised: list[tuple[date, float, float, tuple]] = field(default_factory=list)  # (date, old, new, group)
     error: str | None = None
     written: bool = False
     warnings: list[str] = field(default_factory=list)  # the database library's, one line each
@@ -108,7 +110,8 @@ def _warnings_into(into: list[str]):
 # --- one metric, and the command -----------------------------------------------------
 
 
-def fetch_metric(root: Path, metric: Metric, dry_run: bool = False) -> Result:
+def fetch_metric(root: Path, metric: Metric, dry_run: bool = False, schema: int | None = 1) -> Result:
+    """Fetch one metric's feed into its CSV; ``schema``: the portal's (how its CSV is read)."""
     feed = metric.feed
     # Known before any step can fail, so that whichever raises, its message is
     # redacted with every secret of the feed.
@@ -128,8 +131,9 @@ def fetch_metric(root: Path, metric: Metric, dry_run: bool = False) -> Result:
             existing = path.read_bytes() if path.exists() else None
         except OSError as exc:
             raise FeedError(f"cannot read {rel}: {exc.strerror or exc}") from None
+        layout = (schema, metric.dimensions, metric.meta_path)  # how merge reads the CSV, as validate does
         if existing is not None:  # a broken file fails before any network traffic
-            merge(existing, rel, {})
+            merge(existing, rel, {}, *layout)
         if feed.type == "sql":
             caught: list[str] = []
             try:
@@ -138,11 +142,11 @@ def fetch_metric(root: Path, metric: Metric, dry_run: bool = False) -> Result:
             finally:
                 lines = (quoted(sql.plain_warning(text), secrets, 300) for text in caught)
                 result.warnings = list(dict.fromkeys(lines))
-            values = observations(rows)
         else:
             body = _answer(Path(root), feed, secrets)
-            values = parse_answer(body, feed, secrets)
-        merged = merge(existing, rel, values)
+            rows = parse_answer(body, feed, secrets)
+        values = observations(rows, metric, secrets)
+        merged = merge(existing, rel, values, *layout)
         result.added, result.revised = merged.added, merged.revised
         if merged.data is not None and not dry_run:
             try:
@@ -168,8 +172,8 @@ def _describe(result: Result, dry_run: bool) -> str:
     if result.added:
         parts.append(f"{result.added} added")
     if result.revised:
-        shown = ", ".join(f"{d}: {canonical(old)} → {canonical(new)}"
-                          for d, old, new in result.revised[:MAX_REVISIONS_SHOWN])
+        shown = ", ".join(f"{d}{' ' + group_words(group) if group else ''}: {canonical(old)} → {canonical(new)}"
+                          for d, old, new, group in result.revised[:MAX_REVISIONS_SHOWN])
         if len(result.revised) > MAX_REVISIONS_SHOWN:
             shown += ", …"
         parts.append(f"{len(result.revised)} revised ({shown})")
@@ -207,6 +211,8 @@ def run_fetch(root: Path, names: list[str], dry_run: bool, out, err) -> int:
 def _run_fetch(root: Path, names: list[str], dry_run: bool, out, err) -> int:
     loaded = load_portal(root)
     metrics = loaded.portal.metrics
+    settings = loaded.portal.settings
+    schema = settings.schema if settings is not None else None
     failed = unknown = 0
     if names:
         chosen = []
@@ -237,7 +243,7 @@ def _run_fetch(root: Path, names: list[str], dry_run: bool, out, err) -> int:
             secrets = feed_secrets(metric.feed)
             return Result(metric.id, error=redact(f"{where}: {first.message}; fix it first (okr-portal validate)",
                                                   secrets), secrets=secrets)
-        return fetch_metric(root, metric, dry_run)
+        return fetch_metric(root, metric, dry_run, schema)
 
     # Feeds are independent (each writes only its own file): fetch several at
     # once, and report in the order of the metrics, whatever finishes first.

@@ -12,9 +12,11 @@ Dates may be date or timestamp values (their date part counts, in the
 session's time zone) or YYYY-MM-DD text; values numbers of any kind, numeric
 text, or NULL (no observation).
 
-``read_rows`` returns the answer as the ``(date, value, where)`` rows that the
-CSV and JSON parsers (feeds/parse.py) produce, each field read by the same
-obs_date and obs_value, so the same checks follow (duplicate dates, no observations). Every
+``read_rows`` returns the answer as the ``(date, value, where, codes)`` rows that
+the CSV and JSON parsers (feeds/parse.py) produce, each field read by the same
+obs_date, obs_value and obs_code, so the same checks follow (feeds/groups.py:
+duplicate dates, undeclared codes, no observations). A dimension's column may
+hold text, whole numbers or NULL (the headline series for that dimension). Every
 error is a ``FeedError`` whose message has the URL, its password and any password
 given as a URL parameter (site_builder.redaction.database_url_secrets) taken out,
 before any of it is cut short (half a password no longer matches it).
@@ -39,7 +41,7 @@ from typing import Mapping
 
 from site_builder.feeds import retry
 from site_builder.feeds.errors import FeedError
-from site_builder.feeds.parse import obs_date, obs_value, shown_columns
+from site_builder.feeds.parse import Row, obs_code, obs_date, obs_value, shown_columns
 from site_builder.model import FeedSettings
 from site_builder.redaction import database_url_secrets, quoted, redact
 
@@ -47,7 +49,7 @@ MAX_ROWS = 1_000_000  # rows read from one answer; a feed is one metric's series
 _BATCH = 1000
 
 
-def read_rows(feed: FeedSettings, environ: Mapping[str, str] | None = None) -> list[tuple[date, float | None, str]]:
+def read_rows(feed: FeedSettings, environ: Mapping[str, str] | None = None) -> list[Row]:
     """Run the feed's query; its rows as (date, value or None, where). Raises FeedError."""
     environ = os.environ if environ is None else environ
     variable = feed.connection_env
@@ -153,7 +155,7 @@ def _has_module(name: str) -> bool:
 # --- reading -------------------------------------------------------------------------
 
 
-def _read(feed: FeedSettings, raw: str, variable: str, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
+def _read(feed: FeedSettings, raw: str, variable: str, secrets: tuple[str, ...]) -> list[Row]:
     engine, backend, shown = _engine(raw, variable, secrets)
     try:
         connection = _connect(engine, shown, secrets)
@@ -198,7 +200,7 @@ def _connect(engine, shown: str, secrets: tuple[str, ...]):
     return retry.retried(connect_once, give_up)
 
 
-def _query(connection, backend: str, feed: FeedSettings, secrets: tuple[str, ...]) -> list[tuple[date, float | None, str]]:
+def _query(connection, backend: str, feed: FeedSettings, secrets: tuple[str, ...]) -> list[Row]:
     if backend == "postgresql":
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         millis = max(1, int(retry.TIMEOUT_SECONDS * 1000))
@@ -211,14 +213,15 @@ def _query(connection, backend: str, feed: FeedSettings, secrets: tuple[str, ...
         raise FeedError("the query returns no rows (it must be a SELECT)")
     columns = [str(c) for c in result.keys()]
     indexes = []
-    for name in (feed.date, feed.value):
+    for name in (feed.date, feed.value, *feed.dimensions.values()):
         found = [i for i, c in enumerate(columns) if c == name]
         if not found:
             raise FeedError(f"the answer has no column '{name}' (its columns: {shown_columns(columns, secrets)})")
         if len(found) > 1:
             raise FeedError(f"the answer has {len(found)} columns named '{name}'")
         indexes.append(found[0])
-    i_date, i_value = indexes
+    i_date, i_value, *i_codes = indexes
+    dims = list(zip(feed.dimensions, i_codes))
     rows = []
     while True:
         batch = result.fetchmany(_BATCH)
@@ -226,7 +229,8 @@ def _query(connection, backend: str, feed: FeedSettings, secrets: tuple[str, ...
             break
         for row in batch:
             where = f"row {len(rows) + 1} of the answer"
-            rows.append((_date(row[i_date], where, secrets), _value(row[i_value], where, secrets), where))
+            codes = tuple(obs_code(row[i], dimension, where, secrets) for dimension, i in dims)
+            rows.append((_date(row[i_date], where, secrets), _value(row[i_value], where, secrets), where, codes))
             if len(rows) > MAX_ROWS:
                 raise FeedError(f"the answer has more than {MAX_ROWS:,} rows")
     result.close()

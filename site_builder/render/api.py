@@ -15,6 +15,7 @@ from site_builder import SCHEMA_VERSION
 from site_builder.compute.overdue import is_overdue, key_result_overdue
 from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Report, latest_observation
 from site_builder.model import Metric, Portal
+from site_builder.source.formula import FormulaError, parse, references
 from site_builder.text import Text
 
 # Ratios are printed to 6 decimals: enough for any chart, and free of the
@@ -45,9 +46,29 @@ def okrs_json(report: Report, portal: Portal) -> str:
 
 
 def published_metrics(report: Report, portal: Portal) -> list[str]:
-    """The ids of the metrics public key results use, sorted (as the metrics index lists them)."""
-    used = {kr.key_result.metric for o in report.objectives for kr in o.key_results if kr.key_result.metric}
-    return sorted(m for m in used if m in portal.metrics)
+    """The ids of the published metrics, sorted (as the metrics index lists them): those
+    public key results use, and the metrics a published derived metric is computed from
+    (transitively: an input may be derived in turn)."""
+    pending = [kr.key_result.metric for o in report.objectives for kr in o.key_results if kr.key_result.metric]
+    published: set[str] = set()
+    while pending:
+        metric_id = pending.pop()
+        if metric_id in published or metric_id not in portal.metrics:
+            continue
+        published.add(metric_id)
+        metric = portal.metrics[metric_id]
+        if metric.formula is not None:
+            pending.extend(formula_inputs(metric.formula, portal))
+    return sorted(published)
+
+
+def formula_inputs(formula: str, portal: Portal) -> list[str]:
+    """The metrics a formula names, by id (none when it cannot be read: validate said so)."""
+    try:
+        named = references(parse(formula))
+    except FormulaError:
+        return []
+    return sorted(m for m in named if m in portal.metrics)
 
 
 def _objective(status: ObjectiveStatus, lang: str) -> dict:
@@ -87,7 +108,7 @@ def _key_result(status: KeyResultStatus) -> dict:
 
 def _key_result_2(status: KeyResultStatus, data_overdue: bool) -> dict:
     out = _key_result(status)
-    breakdown = getattr(status.key_result, "breakdown", None)  # metric groups (issue 14)
+    breakdown = status.key_result.breakdown  # the group of its metric it measures, as written
     out["breakdown"] = dict(breakdown) if breakdown else None
     out["data_overdue"] = data_overdue  # on the day its status is computed (see overdue_marks)
     out["explanation_overdue"] = False  # DESIGN.md §4 "Explanation overdue": not computed yet
@@ -100,7 +121,7 @@ def _metric(metric: Metric, as_of: date, lang: str) -> dict:
         "id": metric.id,
         "title": _text(metric.title, lang),
         "unit": metric.unit,
-        "derived": False,  # derived metrics (a formula): not in the model yet
+        "derived": metric.derived,
         "latest": _point(latest.date, latest.value) if latest is not None else None,
         "overdue": is_overdue(metric, as_of),
     }

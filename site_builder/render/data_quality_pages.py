@@ -1,9 +1,10 @@
 """The data-quality pages (schema 2, DESIGN.md §5): made only for a schema 2 portal, so a
 schema 1 portal's site is as it was.
 
-    data/status.md            every published metric: frequency, newest observation, and
-                              whether it is overdue, the overdue ones first (data/status/page/2.md…);
-                              made when any metric is published
+    data/status.md            every published metric: frequency, newest observation, whether
+                              it is overdue, the overdue ones first (data/status/page/2.md…),
+                              which are derived, and the flags of its observations (a column
+                              made when any has one); made when any metric is published
     indicators/index.md       the key indicators (metrics with a `kpi` band) and where each
                               stands; made only when there are any (indicators/page_2.md…)
 
@@ -69,10 +70,13 @@ def _data_status(ctx: Context, used) -> dict[str, str]:
     rows = dq.status_rows(ctx, used)
     overdue = sum(1 for r in rows if r.timeliness.overdue)
     summary = msg["data_status_summary"].format(overdue=overdue, total=len(rows), date=ctx.date(ctx.report.as_of))
-    return _table_pages(ctx, msg["data_status"], msg["data_status_intro"], summary, rows,
-                        urls.data_status_doc, lambda row, doc: dq.status_cells(ctx, row, doc), msg["data_status"],
-                        "status", [msg["metric"], msg["frequency"], msg["newest_observation"], msg["timeliness"]],
-                        ("data/index.md", msg["open_data"]))
+    head = [msg["metric"], msg["frequency"], msg["newest_observation"], msg["timeliness"]]
+    with_flags = any(r.flags for r in rows)  # a column of flags on every page, when any metric has one
+    if with_flags:
+        head.append(msg["flags"])
+    return _table_pages(ctx, msg["data_status"], msg["data_status_intro"], summary, rows, urls.data_status_doc,
+                        lambda row, doc: dq.status_cells(ctx, row, doc, with_flags), msg["data_status"],
+                        "status", head, ("data/index.md", msg["open_data"]))
 
 
 def _indicators(ctx: Context, used) -> dict[str, str]:

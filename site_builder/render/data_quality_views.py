@@ -14,9 +14,10 @@ from datetime import date
 from markupsafe import Markup
 
 from site_builder.compute.overdue import is_overdue, newest_observation
-from site_builder.model import Metric, Threshold
+from site_builder.model import FLAGS, Metric, Threshold
 from site_builder.render import overdue_marks, urls
 from site_builder.render.context import Context
+from site_builder.render.downloads import flags_in
 from site_builder.render.formats import format_number
 
 _SHAPES = {  # a tick inside the band, a cross outside it
@@ -86,14 +87,23 @@ def metric_quality(ctx: Context, metric: Metric, from_doc: str) -> dict | None:
 class StatusRow:
     metric: Metric
     timeliness: overdue_marks.Timeliness
+    flags: dict[str, int]  # how many observations up to the as-of date carry each flag
 
 
 def status_rows(ctx: Context, metric_ids) -> list[StatusRow]:
     """Every metric on the as-of date: the overdue ones first, the latest first, then the
     rest in the metrics index's order (by id)."""
-    rows = [StatusRow(ctx.portal.metrics[m], overdue_marks.timeliness(ctx.portal.metrics[m], ctx.report.as_of))
-            for m in sorted(metric_ids)]
+    as_of = ctx.report.as_of
+    rows = [StatusRow(metric, overdue_marks.timeliness(metric, as_of), flags_in(metric, as_of))
+            for metric in (ctx.portal.metrics[m] for m in sorted(metric_ids))]
     return sorted(rows, key=lambda r: (not r.timeliness.overdue, -r.timeliness.late_days))
+
+
+def flags_text(ctx: Context, flags: dict[str, int]) -> str:
+    """"Estimate (3), Proxy (1)": the most frequent first (then the most severe), or "—"."""
+    order = sorted(flags, key=lambda f: (-flags[f], FLAGS.index(f) if f in FLAGS else len(FLAGS), f))
+    return ", ".join(ctx.msg["flag_count"].format(flag=ctx.msg.get(f"flag.{f}", f), count=flags[f])
+                     for f in order) or "—"
 
 
 def _title_link(ctx: Context, metric: Metric, doc: str) -> Markup:
@@ -108,7 +118,9 @@ def _day(ctx: Context, day: date | None) -> Markup | str:
     return Markup('<time datetime="{0}">{1}</time>').format(shown.iso, shown)
 
 
-def status_cells(ctx: Context, row: StatusRow, doc: str) -> list:
+def status_cells(ctx: Context, row: StatusRow, doc: str, with_flags: bool = False) -> list:
+    """The row's cells: metric (and whether it is derived), frequency, newest observation,
+    timeliness, and its flags when the table has that column."""
     t, metric = row.timeliness, row.metric
     if t.overdue:
         timely: Markup | str = Markup("{0} {1}").format(overdue_marks.label(ctx), ctx.msg["expected_by_late"].format(
@@ -119,7 +131,11 @@ def status_cells(ctx: Context, row: StatusRow, doc: str) -> list:
         timely = "—"
     else:
         timely = ctx.msg["no_frequency"]
-    return [_title_link(ctx, metric, doc), frequency_text(ctx, metric) or "—", _day(ctx, t.newest), timely]
+    title = _title_link(ctx, metric, doc)
+    if metric.derived:
+        title += Markup(' <span class="okr-derived">{0}</span>').format(ctx.msg["derived_metric"])
+    cells = [title, frequency_text(ctx, metric) or "—", _day(ctx, t.newest), timely]
+    return cells + [flags_text(ctx, row.flags)] if with_flags else cells
 
 
 def indicator_cells(ctx: Context, metric: Metric, doc: str, with_direction: bool) -> list:

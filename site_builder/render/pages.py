@@ -15,9 +15,13 @@ from pathlib import Path
 from site_builder import speed
 from site_builder.render import urls
 from site_builder.render import views
+from site_builder.render import group_views
+from site_builder.render.maps import map_section
+from markupsafe import Markup
 from site_builder.render import organization_pages, organization_views
 from site_builder.render import data_quality_pages, data_quality_views, overdue_marks
-from site_builder.render.api import okrs_json
+from site_builder.render.api import okrs_json, published_metrics
+from site_builder.render.datapackage import DATAPACKAGE_DOC, datapackage_json
 from site_builder.compute.overdue import is_overdue
 from site_builder.compute.rules import ObjectiveStatus, Report, latest_observation
 from site_builder.render.messages import messages
@@ -86,6 +90,7 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
             rest.update(organization_pages.pages(ctx))
             rest.update(data_quality_pages.pages(ctx, used))
             rest[urls.API_DOC] = _api(report, portal)
+            rest.update(_open_data(ctx, used))
             rest[FEED_DOC] = atom_feed(ctx)
             done.append((rest, []) if docs_dir is None else (dict.fromkeys(rest), write_files(rest, docs_dir)))
         return done
@@ -103,6 +108,20 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
         files.update(rest[n][0])
         out[ctx.lang] = (dict(sorted(files.items())), changed + rest[n][1])
     return out
+
+
+def _open_data(ctx: Context, used: dict) -> dict[str, str]:
+    """[2] data/datapackage.json, made once per report, and the CSVs of the metrics published
+    only as inputs of a derived metric (the others' come with their pages)."""
+    if ctx.report.settings.schema != 2 or not used:
+        return {}
+    published = published_metrics(ctx.report, ctx.portal)
+    files = {urls.metric_csv(m): metric_csv(ctx.portal.metrics[m], ctx) for m in published if m not in used}
+    memo = speed.report_memo(ctx.report)
+    if "datapackage" not in memo:
+        memo["datapackage"] = datapackage_json(ctx.portal, published, ctx.report.as_of)
+    files[DATAPACKAGE_DOC] = memo["datapackage"]
+    return files
 
 
 def _api(report: Report, portal: Portal) -> str:
@@ -332,12 +351,17 @@ def _changes(ctx: Context) -> dict[str, str]:
 
 
 def _metrics_used(ctx: Context) -> dict[str, list]:
-    """The metrics public objectives use (not drafts'), with the key results using them."""
+    """The metrics the site publishes, each with the key results using it: those public objectives
+    use (not drafts'), and in schema 2 the metrics a published derived metric is computed from
+    (with no key result of their own, but a page the formula links to)."""
     used: dict[str, list] = {}
     for status in ctx.report.objectives:
         for kr in status.key_results:
             if kr.key_result.metric:
                 used.setdefault(kr.key_result.metric, []).append((status, kr))
+    if any(ctx.portal.metrics[m].derived for m in used if m in ctx.portal.metrics):
+        for metric_id in published_metrics(ctx.report, ctx.portal):
+            used.setdefault(metric_id, [])
     return used
 
 
@@ -345,32 +369,40 @@ def _metric_page(ctx: Context, metric_id: str, used_by: list) -> dict[str, str]:
     metric = ctx.portal.metrics[metric_id]
     doc = urls.metric_doc(metric_id)
     view = views.metric_view(ctx, metric, used_by, doc)
+    geo = ctx.portal.geo.get(metric.map.geojson) if metric.map else None
     return {
         doc: page("metric.md.j2", view.plain_title, ctx.plain(metric.methodology), msg=ctx.msg,
                    title_lang=ctx.lang_of(metric.title),
                    metric=view, metrics_link=urls.relative(doc, "metrics/index.md"),
-                   quality=data_quality_views.metric_quality(ctx, metric, doc)),
+                   quality=data_quality_views.metric_quality(ctx, metric, doc),
+                   # [2] groups (small multiples and their table), the map, a derived metric's formula
+                   groups=group_views.groups_view(ctx, metric, used_by),
+                   map_html=Markup(map_section(metric, geo, ctx)),
+                   formula=group_views.formula_view(ctx, metric, doc, _metrics_used(ctx)) if metric.derived else None),
         urls.metric_csv(metric_id): metric_csv(metric, ctx),
     }
 
 
 def _metric_indexes(ctx: Context, used: dict) -> dict[str, str]:
     """The metrics index and the open-data downloads."""
-    items, downloads = [], []
+    items = []
     for metric_id in sorted(used):
         metric = ctx.portal.metrics[metric_id]
-        title = ctx.plain(metric.title) or metric_id
         latest = latest_observation(metric, date.min, ctx.report.as_of, ctx.report.as_of)
         updated = f"{ctx.msg['last_updated']} {ctx.date(latest.date)}" if latest else ctx.msg["no_observations"]
         if overdue_marks.applies(ctx.report) and is_overdue(metric, ctx.report.as_of):
             updated += f" · {ctx.msg['data_overdue']}"
         items.append({"doc": urls.metric_doc(metric_id), "text": ctx.inline(metric.title) or metric_id,
                       "note": updated})
-        downloads.append({"doc": urls.metric_csv(metric_id), "text": title,
-                          "note": urls.metric_csv(metric_id), "download": True})
+    schema_2 = ctx.report.settings.schema == 2  # [2] derived metrics' inputs, and their datapackage.json
+    downloads = [{"doc": urls.metric_csv(m), "text": ctx.plain(ctx.portal.metrics[m].title) or m,
+                  "note": urls.metric_csv(m), "download": True}
+                 for m in (published_metrics(ctx.report, ctx.portal) if schema_2 else sorted(used))]
     quality = data_quality_pages.links(ctx, used)  # [2] the data status and key indicators pages
     files = _link_list(ctx, "metrics", ctx.msg["metrics"], items, first=quality)
-    api = {"doc": urls.API_DOC, "text": ctx.msg["download_api"], "note": urls.API_DOC}
+    api = [{"doc": urls.API_DOC, "text": ctx.msg["download_api"], "note": urls.API_DOC}]
+    if schema_2 and used:
+        api.append({"doc": DATAPACKAGE_DOC, "text": ctx.msg["download_datapackage"], "note": DATAPACKAGE_DOC})
     files.update(_link_list(ctx, "data", ctx.msg["open_data"], downloads, ctx.msg["open_data_intro"],
-                            first=[api] + [q for q in quality if q["doc"] == urls.DATA_STATUS_DOC]))
+                            first=api + [q for q in quality if q["doc"] == urls.DATA_STATUS_DOC]))
     return files

@@ -11,7 +11,6 @@ import html
 from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -21,10 +20,11 @@ from site_builder.compute.organization import status_counts as tally_statuses
 from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus
 from site_builder.compute.status import Status
 from site_builder.render.formats import format_percent
-from site_builder.model import Metric, Observation, Period, target_date
+from site_builder.model import Metric, Period, target_date
 from site_builder.render.context import Context
-from site_builder.speed import WINDOWS
 from site_builder.render import history_views, overdue_marks
+from site_builder.render.flag_notes import FlagNotes, flag_words
+from site_builder.render.windows import group_label, visible
 
 # A key result's table shows its latest rows; a metric page shows more, and the
 # CSV download has every observation. Tables are most of a page's markup, and
@@ -165,9 +165,10 @@ class CheckIn:
     text: Markup
 
 
-def table_html(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]]) -> Markup:
+def table_html(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]], marked: bool = False) -> Markup:
     """An accessible data table. Built here rather than in a template: a portal has
-    hundreds of thousands of cells, and each needs only one escape."""
+    hundreds of thousands of cells, and each needs only one escape. ``marked``: some cells
+    are Markup already (a value with its flag's footnote marker), kept as they are."""
     esc = html.escape
     # Numbers belong in the CSV, not in search results: the indexer skips the table.
     # A named region that takes focus: a table wider than a phone scrolls sideways by keyboard.
@@ -180,12 +181,15 @@ def table_html(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]])
     # The usual case in one pass: every cell escaped at once, split apart, and laid
     # out by one row template (a cell holding the separator takes the slow path).
     cells = esc("\0".join([c for row in rows for c in row])).split("\0") if rows else []
-    if width and all(len(row) == width for row in rows) and len(cells) == width * len(rows):
+    if not marked and width and all(len(row) == width for row in rows) and len(cells) == width * len(rows):
         row = '<tr><th scope="row">{}</th>' + "<td>{}</td>" * (width - 1) + "</tr>\n"
         parts.extend(map(row.format, *(cells[i::width] for i in range(width))))
     else:
+        def cell(c: str) -> str:
+            return c if isinstance(c, Markup) else esc(c)
+
         for first, *rest in rows:
-            parts.append(f'<tr><th scope="row">{esc(first)}</th>{"".join(f"<td>{esc(c)}</td>" for c in rest)}</tr>\n')
+            parts.append(f'<tr><th scope="row">{cell(first)}</th>{"".join(f"<td>{cell(c)}</td>" for c in rest)}</tr>\n')
     parts.append("</tbody></table></div>")
     return Markup("".join(parts))
 
@@ -221,13 +225,19 @@ def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
     original = history_views.original_target(ctx.history, objective.objective.id, status, objective.period)
     chart, shown = _chart_and_observations(ctx, status, objective, fmt, metric, original)
     heading = ctx.plain(kr.title)
+    group = group_label(ctx, metric, metric.group_key(kr.breakdown)) if metric and kr.breakdown else ""
+    if group:  # [2] it measures one group of its metric: which one, beside its figures
+        facts.insert(0, Fact(ctx.msg["group"], group))
     note = ""
     if len(shown) > KR_TABLE_ROWS:
         note = ctx.msg["table_latest"].format(shown=KR_TABLE_ROWS, total=len(shown))
     # Newest first, and only the rows the table shows are formatted.
-    rows = [(ctx.date(o.date), fmt(o.value)) for o in shown[:-KR_TABLE_ROWS - 1:-1]]
-    table = table_html(f"{heading} — {ctx.msg['observations']}", (ctx.msg["date"], ctx.msg["value"]),
-                       rows) if rows else None
+    latest = shown[:-KR_TABLE_ROWS - 1:-1]
+    flags = FlagNotes(ctx.msg, (o.flag for o in latest), f"kr-{kr.id}")
+    rows = [(ctx.date(o.date), flags.value(fmt(o.value), o.flag)) for o in latest]
+    caption = f"{heading} ({group})" if group else heading
+    table = table_html(f"{caption} — {ctx.msg['observations']}", (ctx.msg["date"], ctx.msg["value"]),
+                       rows, bool(flags)) + flags.notes if rows else None
     return KeyResultView(
         anchor=f"kr-{kr.id}",
         title=ctx.inline(kr.title),
@@ -284,33 +294,13 @@ def _threshold_text(ctx: Context, threshold, fmt) -> str:
     return ", ".join(parts)
 
 
-def _visible(metric: Metric | None, start: date, end: date, as_of: date) -> Window:
-    if metric is None:
-        return _NOTHING
-    # Every language's page asks for the same window: one tuple of points for all, which
-    # the charts know again (see charts.kinds._series).
-    return WINDOWS.get(metric.observations, (start, end, as_of), lambda: _window(metric, start, end, as_of))
-
-
-class Window(NamedTuple):
-    """The observations with a value from start to the as-of date (or end), and their points."""
-
-    shown: tuple[Observation, ...]
-    points: tuple[charts.Point, ...]
-
-
-_NOTHING = Window((), ())
-
-
-def _window(metric: Metric, start: date, end: date, as_of: date) -> Window:
-    shown = tuple([o for o in metric.between(start, min(end, as_of)) if o.value is not None])
-    return Window(shown, tuple([(o.date, o.value) for o in shown]))
-
-
 def _chart_and_observations(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus, fmt, metric, original=None):
     kr, period, as_of = status.key_result, objective.period, ctx.report.as_of
     chart_id = f"chart-{kr.id}"
+    group = metric.group_key(kr.breakdown) if metric is not None and kr.breakdown else ()
     title = f"{ctx.msg['chart']}: {ctx.plain(kr.title)}"
+    if group:  # [2] the chart of the group the key result measures, and says which
+        title += f" ({group_label(ctx, metric, group)})"
     description = describe(ctx, status, period, fmt)
     labels = ctx.chart_labels
     if kr.type == "milestone":
@@ -319,15 +309,15 @@ def _chart_and_observations(ctx: Context, status: KeyResultStatus, objective: Ob
                                        fmt_date=ctx.date, labels=labels, title=title, description=description)
         return chart, []
     if kr.type == "maintain":
-        shown, points = _visible(metric, period.start, period.end, as_of)
-        chart = charts.maintain_chart(chart_id=chart_id, observations=points,
+        shown, points, flags = visible(metric, period.start, period.end, as_of, group)
+        chart = charts.maintain_chart(chart_id=chart_id, observations=points, flags=flags,
                                       start=period.start, end=period.end, minimum=kr.threshold.min,
                                       maximum=kr.threshold.max, as_of=as_of, fmt=fmt, labels=labels,
                                       title=title, description=description)
     else:
         end = target_date(kr, period)
-        shown, points = _visible(metric, kr.baseline.date, end, as_of)
-        chart = charts.metric_kr_chart(chart_id=chart_id, observations=points,
+        shown, points, flags = visible(metric, kr.baseline.date, end, as_of, group)
+        chart = charts.metric_kr_chart(chart_id=chart_id, observations=points, flags=flags,
                                        baseline=(kr.baseline.date, kr.baseline.value),
                                        target=(end, kr.target.value), original_target=original,
                                        as_of=as_of, fmt=fmt, labels=labels,
@@ -398,12 +388,16 @@ def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatu
     fmt = ctx.fmt(metric)
     shown = metric.until(ctx.report.as_of)
     revised = _revisions(ctx, metric, fmt)
-    with_values, points = _visible(metric, date.min, ctx.report.as_of, ctx.report.as_of)
+    with_values, points, flagged = visible(metric, date.min, ctx.report.as_of, ctx.report.as_of)
     title = ctx.plain(metric.title) or metric.id
     latest = with_values[-1] if with_values else None
     description = (f"{ctx.msg['latest']} {fmt(latest.value)} ({ctx.date(latest.date)}); "
                    f"{len(with_values)} {ctx.msg['observations'].lower()}." if latest else ctx.msg["no_observations"])
-    chart = charts.series_chart(chart_id=f"chart-{metric.id}", observations=points,
+    if flagged:
+        description += " " + flag_words(ctx.msg, with_values, ctx.date)
+    rows = shown[:-METRIC_TABLE_ROWS - 1:-1]
+    flags = FlagNotes(ctx.msg, (o.flag for o in rows), "observations")
+    chart = charts.series_chart(chart_id=f"chart-{metric.id}", observations=points, flags=flagged,
                                 fmt=fmt, labels=ctx.chart_labels, title=f"{ctx.msg['chart']}: {title}", description=description)
     return MetricView(
         id=metric.id,
@@ -417,9 +411,9 @@ def metric_view(ctx: Context, metric: Metric, used_by: list[tuple[ObjectiveStatu
         chart=chart,
         table=table_html(f"{title} — {ctx.msg['observations']}",
                          (ctx.msg["date"], ctx.msg["value"], ctx.msg["note"]),
-                         [(ctx.date(o.date), fmt(o.value) if o.value is not None else "—",
+                         [(ctx.date(o.date), flags.value(fmt(o.value), o.flag) if o.value is not None else "—",
                            " ".join(filter(None, (o.note, revised.get(o.date)))) if revised else o.note or "")
-                          for o in shown[:-METRIC_TABLE_ROWS - 1:-1]]) if shown else None,
+                          for o in rows], bool(flags)) + flags.notes if shown else None,
         table_note=ctx.msg["table_csv"].format(shown=METRIC_TABLE_ROWS, total=len(shown))
         if len(shown) > METRIC_TABLE_ROWS else "",
         csv_link=urls.relative(from_doc, urls.metric_csv(metric.id)),

@@ -17,6 +17,7 @@ from site_builder.source.files import inside, read_record, refused
 from site_builder.source.formats import OBJECTIVE, PORTAL, SCHEMAS, UNITS, UNITS_SINCE
 from site_builder.source.kinds import Record, Val
 from site_builder.source.load_metrics import METRICS_DIR, load_metrics, threshold
+from site_builder.source.load_geo import load_geo
 from site_builder.source.reader import Reader, needs_schema
 from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq, parse_yaml, read_yaml
 from site_builder.speed import PARALLEL_FROM, collector_off, forked
@@ -66,7 +67,8 @@ def load_portal(root: Path) -> Loaded:
             meanwhile)
         more, more_problems = theirs[0] if theirs else ((), [])
     problems += objective_problems + more_problems + metric_problems  # in file order, as one process has them
-    portal = Portal(str(root), settings, objectives + more, metrics, units, units_path)
+    portal = Portal(str(root), settings, objectives + more, metrics, units, units_path,
+                    geo=load_geo(root, metrics, problems) if schema is not None and schema >= 2 else {})
     return Loaded(portal, tuple(problems))
 
 

@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from dataclasses import replace
+
 from site_builder.model import KeyResult, Metric, Objective, Portal
 from site_builder.problems import Problem, did_you_mean, excerpt
+from site_builder.source.formula_rules import derived_dimensions
 
 
 def statistics_problems(portal: Portal) -> list[Problem]:
     problems: list[Problem] = []
+    # A derived metric has the dimensions its inputs share, which a breakdown may name too.
+    computed = derived_dimensions(portal.metrics) if any(m.derived for m in portal.metrics.values()) else {}
     for objective in portal.objectives:
         for kr in objective.key_results:
             if kr.breakdown:
-                problems += _breakdown(kr, objective, portal.metrics.get(kr.metric or ""))
+                metric = portal.metrics.get(kr.metric or "")
+                if metric is not None and metric.id in computed:
+                    metric = replace(metric, dimensions=computed[metric.id])
+                problems += _breakdown(kr, objective, metric)
     for metric in portal.metrics.values():
         problems += _metric(metric)
     return problems

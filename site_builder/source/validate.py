@@ -14,6 +14,8 @@ from site_builder.redaction import redact
 from site_builder.problems import Loc, Problem, did_you_mean, excerpt
 from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS, SCHEMAS
 from site_builder.source.organization_rules import organization_problems
+from site_builder.source.formula_rules import formula_problems
+from site_builder.source.geo_rules import geo_problems
 from site_builder.source.statistics_rules import statistics_problems
 from site_builder.source.reader import misspelled
 from site_builder.source.values import LARGEST_NUMBER
@@ -55,6 +57,8 @@ def validate(portal: Portal) -> list[Problem]:
         problems += _texts(settings, title=unit.title, lead=unit.lead, description=unit.description)
     problems += organization_problems(portal)
     problems += statistics_problems(portal)
+    problems += geo_problems(portal)
+    problems += formula_problems(portal)
     return problems
 
 

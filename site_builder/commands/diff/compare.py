@@ -18,6 +18,7 @@ from pathlib import Path
 
 from site_builder.commands.status_table import STATUS_LABELS
 from site_builder.commands.wording import count
+from site_builder.compute.derived import with_derived
 from site_builder.compute.rules import objective_statuses
 from site_builder.compute.status import Status
 from site_builder.history.fields import (
@@ -97,7 +98,7 @@ class _Side:
     """One revision as the public site sees it."""
 
     def __init__(self, checked: Checked, as_of: date):
-        self.portal = checked.portal
+        self.portal = with_derived(checked.portal)  # [2] derived metrics computed
         self.problems = checked.problems
         self.settings: Settings | None = self.portal.settings
         self.lang = self.settings.default_language if self.settings else "en"

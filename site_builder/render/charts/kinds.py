@@ -1,8 +1,10 @@
 """The chart kinds, drawn at build time on the canvas (see canvas) as inline SVG: readable with no JavaScript.
 
-Four pure functions (same input, byte-identical output) return ``Markup``:
+Five pure functions (same input, byte-identical output) return ``Markup``:
 the progress chart of a metric key result, the band chart of a maintain key
-result, the timeline of a milestone, and the full series of a metric.
+result, the timeline of a milestone, the full series of a metric, and the small
+chart of one group of a breakdown (small multiples). A ``break`` flag splits the
+line where the method changed, and flagged points are hollow (see lines).
 
 The SVG holds no colour: lines use ``stroke="currentColor"``, shapes and text
 ``fill="currentColor"``, and every part carries an ``okr-chart__*`` class so the
@@ -20,23 +22,24 @@ Markdown page (in a block-level HTML element such as ``<figure>``).
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
-from itertools import repeat
-from operator import eq, floordiv, le
+from operator import le
 from typing import Callable, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
 from site_builder.render.charts.canvas import (
-    DASH, HEIGHT, MAX_DOTS, MILESTONE_HEIGHT, WIDTH, Candidate, Canvas, ChartLabels, Frame, Point, Track,
-    date_range, day_text, element, num, points_tenths, stroke, text_width, value_range, x_ticks, y_ticks,
+    DASH, FONT, HEIGHT, MAX_DOTS, MILESTONE_HEIGHT, WIDTH, Candidate, Canvas, ChartLabels, Frame, Point,
+    date_range, day_text, element, num, stroke, text_width, value_range, x_ticks, y_ticks,
 )
-from site_builder.speed import LINES, SERIES
+from site_builder.render.charts.lines import breaks_marked, decimate, dot, flag_word, line as drawn_line
+from site_builder.speed import SERIES
 
-__all__ = ["ChartLabels", "Point", "metric_kr_chart", "maintain_chart", "milestone_chart", "series_chart"]
+_decimate = decimate  # its old name, which tests still use
+
+__all__ = ["ChartLabels", "Point", "metric_kr_chart", "maintain_chart", "milestone_chart", "series_chart", "small_chart"]
 
 
 @dataclass(frozen=True)
@@ -77,27 +80,6 @@ def _clean(observations: Sequence[Point]) -> tuple[tuple[Point, ...], Sequence[f
 def _columns(points: Sequence[Point]) -> tuple[Sequence[date], Sequence[float]]:
     """The dates and the values of a series."""
     return tuple(zip(*points)) if points else ((), ())  # type: ignore[return-value]
-
-
-def _decimate(xs: list[int], ys: list[int]) -> tuple[list[int], list[int]]:
-    """The vertices worth drawing of a line in tenths of a pixel, xs in order: where more than
-    four points share a pixel column, its first, lowest, highest and last (min/max decimation).
-    The line looks the same at the chart's resolution and keeps every extreme; a series of a
-    few hundred points has at most one point a column and is drawn whole."""
-    columns = list(map(floordiv, xs, repeat(10)))
-    if not any(map(eq, columns, columns[4:])):
-        return xs, ys
-    keep: list[int] = []
-    start, n = 0, len(xs)
-    while start < n:
-        end = bisect_right(columns, columns[start], start)
-        if end - start <= 4:
-            keep.extend(range(start, end))
-        else:
-            run = ys[start:end]
-            keep.extend(sorted({start, start + run.index(min(run)), start + run.index(max(run)), end - 1}))
-        start = end
-    return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
 def _plot(canvas: Canvas, dates: Sequence[date], values: Sequence[float],
@@ -169,53 +151,35 @@ def _around(x: float, y: float, prefer_above: bool = True) -> list[Candidate]:
     return places + [(x + 10, y + 4, "start"), (x - 10, y + 4, "end")]
 
 
-@dataclass(frozen=True)
-class _Line:
-    """A series drawn in a frame: what is the same in every language."""
-
-    xs: list[int]  # every point, in tenths of a pixel
-    ys: list[int]
-    polyline: str  # the vertices worth drawing (see _decimate)
-    track: Track  # the same vertices, as labels avoid them
-
-
-def _line(f: Frame, series: _Series) -> _Line:
-    return LINES.get(series, f, lambda: _draw_line(f, series.points))
-
-
-def _draw_line(f: Frame, obs: Sequence[Point]) -> _Line:
-    xs, ys = f.tenths(obs)
-    line_xs, line_ys = _decimate(xs, ys)
-    polyline = stroke("polyline", "okr-chart__observed", None, points=points_tenths(line_xs, line_ys),
-                       **{"stroke-width": 2, "stroke-linejoin": "round"})
-    return _Line(xs, ys, polyline, Track(line_xs, line_ys))
-
-
 def _observed(canvas: Canvas, f: Frame, series: _Series, fmt: Callable[[float], str],
-              labels: Mapping[str, str]) -> None:
-    """The observations as a solid line, dots when few, and the latest value larger and written."""
+              labels: Mapping[str, str], flags: Sequence[tuple[date, str]] = ()) -> None:
+    """The observations as a solid line (in pieces where the method changed), dots when few,
+    flagged values hollow, and the latest value larger and written."""
     obs = series.points
     if not obs:
         if "no_observations" in labels:
             middle = {"x": (f.left + f.right) / 2, "y": (f.top + f.bottom) / 2, "text-anchor": "middle"}
             canvas.add(element("text", {"class": "okr-chart__label", **middle}, escape(labels["no_observations"])))
         return
-    line = _line(f, series)
+    flagged = dict(flags)
+    breaks = tuple(d for d, flag in flags if flag == "break")
+    breaks_marked(canvas, f, breaks, labels)
+    line = drawn_line(f, series, breaks)
     xs, ys = line.xs, line.ys
     canvas.avoid_track(line.track)
     canvas.add(line.polyline)
     if len(obs) <= MAX_DOTS:
-        canvas.add(*(_dot("okr-chart__point", x / 10, y / 10, 2.5, day_text(labels, d), fmt(v))
+        canvas.add(*(dot("okr-chart__point", x / 10, y / 10, 2.5, day_text(labels, d), fmt(v), flag_word(labels, flagged, d))
                      for x, y, (d, v) in zip(xs, ys, obs)))
+    elif flagged:  # too many for dots: the flagged ones still (the newest, when there are many)
+        marks = [(x, y, d, v) for x, y, (d, v) in zip(xs, ys, obs[:-1]) if d in flagged][-MAX_DOTS:]
+        canvas.add(*(dot("okr-chart__point", x / 10, y / 10, 2.5, day_text(labels, d), fmt(v),
+                          flag_word(labels, flagged, d)) for x, y, d, v in marks))
     (x, y), (day, value) = (xs[-1] / 10, ys[-1] / 10), obs[-1]
-    canvas.add(_dot("okr-chart__latest", x, y, 5, day_text(labels, day), fmt(value)))
+    canvas.add(dot("okr-chart__latest", x, y, 5, day_text(labels, day), fmt(value), flag_word(labels, flagged, day)))
     canvas.reserve(x, y, 6)
     # The line arrives from the left: right of the latest point is free, when there is room.
     canvas.label(fmt(value), [(x + 10, y + 4, "start"), *_around(x, y)], f.bounds, priority=0)
-
-
-def _dot(cls: str, x: float, y: float, r: float, day: str, text: str) -> str:
-    return element("circle", {"class": cls, "cx": x, "cy": y, "r": r}, f"<title>{escape(day)}: {escape(text)}</title>")
 
 
 def _diamond(cls: str, x: float, y: float, hollow: bool = False) -> str:
@@ -247,7 +211,7 @@ def _legend_observed(labels: Mapping[str, str]) -> tuple[str, None, str]:
 def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: Point, target: Point,
                     original_target: Point | None = None, as_of: date,
                     fmt: Callable[[float], str], labels: Mapping[str, str],
-                    title: str, description: str) -> Markup:
+                    title: str, description: str, flags: Sequence[tuple[date, str]] = ()) -> Markup:
     """Progress of a metric key result: observations, expected path, baseline and target."""
     series = _series(observations)
     original = original_target if original_target is not None and original_target != target else None
@@ -272,7 +236,7 @@ def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: P
         canvas.reserve(ox, oy, 8)
         canvas.avoid([(bx, by), (ox, oy)])
     _today(canvas, f, as_of, labels, f.top, f.bottom)
-    _observed(canvas, f, series, fmt, labels)
+    _observed(canvas, f, series, fmt, labels, flags)
     canvas.add(element("circle", {"class": "okr-chart__baseline", "cx": bx, "cy": by, "r": 5.5}),
                _diamond("okr-chart__target", tx, ty))
     canvas.label(f"{labels['baseline']} {fmt(baseline[1])}", _around(bx, by, prefer_above=not rising), f.bounds)
@@ -284,7 +248,8 @@ def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: P
 
 def maintain_chart(*, chart_id: str, observations: Sequence[Point], start: date, end: date,
                    minimum: float | None, maximum: float | None, as_of: date,
-                   fmt: Callable[[float], str], labels: Mapping[str, str], title: str, description: str) -> Markup:
+                   fmt: Callable[[float], str], labels: Mapping[str, str], title: str, description: str,
+                   flags: Sequence[tuple[date, str]] = ()) -> Markup:
     """A level to hold: observations against the threshold line(s) and the acceptable band."""
     series = _series(observations)
     limits = [(v, key) for v, key in ((minimum, "threshold_min"), (maximum, "threshold_max")) if v is not None]
@@ -305,7 +270,7 @@ def maintain_chart(*, chart_id: str, observations: Sequence[Point], start: date,
         canvas.add(stroke("line", "okr-chart__threshold", DASH["threshold"], x1=f.left, y1=y, x2=f.right, y2=y,
                            **{"stroke-width": 1.5}))
     _today(canvas, f, as_of, labels, f.top, f.bottom)
-    _observed(canvas, f, series, fmt, labels)
+    _observed(canvas, f, series, fmt, labels, flags)
     for value, key in limits:
         y = f.y(value)
         canvas.label(f"{labels[key]} {fmt(value)}", [(f.right - 4, y - 5, "end"), (f.right - 4, y + 14, "end"),
@@ -355,10 +320,66 @@ def _row_places(x: float, rows: Sequence[float]) -> list[Candidate]:
 
 
 def series_chart(*, chart_id: str, observations: Sequence[Point], fmt: Callable[[float], str],
-                 labels: Mapping[str, str], title: str, description: str) -> Markup:
+                 labels: Mapping[str, str], title: str, description: str,
+                 flags: Sequence[tuple[date, str]] = ()) -> Markup:
     """The full series of a metric, with its latest value written."""
     series = _series(observations)
     canvas = Canvas("series", chart_id, title, description, HEIGHT)
     f = _plot(canvas, *_columns(series.ends), [], labels)
-    _observed(canvas, f, series, fmt, labels)
+    _observed(canvas, f, series, fmt, labels, flags)
     return canvas.render()
+
+
+SMALL_WIDTH, SMALL_HEIGHT = 320, 150
+MAX_FLAG_MARKS = 24  # flagged points marked on a small chart (the newest)
+
+
+def small_chart(*, chart_id: str, observations: Sequence[Point], fmt: Callable[[float], str],
+                labels: Mapping[str, str], title: str, description: str, flags: Sequence[tuple[date, str]] = (),
+                dates: Sequence[date] = (), values: Sequence[float] = ()) -> Markup:
+    """One group of a breakdown among its small multiples: the line (in pieces where the method
+    changed), flagged points hollow, the latest value written, and the ends of both scales.
+    ``dates`` and ``values`` (those of all the breakdown's groups) give the charts one scale."""
+    series = _series(observations)
+    cid = escape(chart_id)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="okr-chart okr-chart--small" '
+             f'viewBox="0 0 {SMALL_WIDTH} {SMALL_HEIGHT}" role="img" aria-labelledby="{cid}-title {cid}-desc" '
+             f'focusable="false">', f'<title id="{cid}-title">{escape(title)}</title>',
+             f'<desc id="{cid}-desc">{escape(description)}</desc>', f'<g font-size="{FONT}" fill="currentColor">']
+    obs = series.points
+    if not obs:
+        parts.append(element("text", {"class": "okr-chart__label", "x": SMALL_WIDTH / 2, "y": SMALL_HEIGHT / 2,
+                                      "text-anchor": "middle"}, escape(labels.get("no_observations", ""))))
+        return Markup("\n".join([*parts, "</g></svg>"]))
+    lo, hi = date_range(list(dates) or [d for d, _ in series.ends])
+    y0, y1, ticks = y_ticks(*value_range(list(values) or [v for _, v in series.ends]))
+    f = Frame(42.0, 26.0, SMALL_WIDTH - 14.0, SMALL_HEIGHT - 22.0, lo.toordinal(), hi.toordinal(), y0, y1)
+    grid = "".join(f"M{num(f.left)} {num(f.y(v))}H{num(f.right)}" for v, _ in ticks)
+    parts += [stroke("path", "okr-chart__grid", None, d=grid, **{"stroke-opacity": 0.2}),
+              stroke("path", "okr-chart__axis", None, d=f"M{num(f.left)} {num(f.top)}V{num(f.bottom)}H{num(f.right)}"),
+              *(element("text", {"class": "okr-chart__tick", "x": f.left - 5, "y": f.y(v) + 4, "text-anchor": "end"},
+                        escape(t)) for v, t in (ticks[0], ticks[-1])),
+              *(element("text", {"class": "okr-chart__tick", "x": x, "y": SMALL_HEIGHT - 6, "text-anchor": anchor},
+                        escape(day_text(labels, d))) for d, x, anchor in ((lo, f.left, "start"), (hi, f.right, "end")))]
+    flagged = dict(flags)
+    breaks = tuple(d for d, flag in flags if flag == "break")
+    name = labels.get("chart_break", "Method changed")
+    for day in breaks:
+        if f.contains(day):
+            x = f.x(day)
+            parts.append(element("line", {"class": "okr-chart__break", "x1": x, "y1": f.top - 10, "x2": x, "y2": f.bottom,
+                                          "stroke": "currentColor", "stroke-width": 1.5, "stroke-dasharray": "1 3"},
+                                 f"<title>{escape(day_text(labels, day))}: {escape(name)}</title>"))
+            left = x > SMALL_WIDTH / 2
+            parts.append(element("text", {"class": "okr-chart__label okr-chart__break-label", "x": x + (-3 if left else 3),
+                                          "y": f.top - 2, "text-anchor": "end" if left else "start"}, escape(name)))
+    line = drawn_line(f, series, breaks, 100)  # a vertex a few pixels: a small chart stays small
+    parts.append(line.polyline)
+    marks = [(x, y, d, v) for x, y, (d, v) in zip(line.xs, line.ys, obs[:-1]) if d in flagged][-MAX_FLAG_MARKS:]
+    parts += [dot("okr-chart__point", x / 10, y / 10, 2.5, day_text(labels, d), fmt(v), flag_word(labels, flagged, d))
+              for x, y, d, v in marks]
+    (day, value), x, y = obs[-1], line.xs[-1] / 10, line.ys[-1] / 10
+    parts.append(dot("okr-chart__latest", x, y, 4, day_text(labels, day), fmt(value), flag_word(labels, flagged, day)))
+    parts.append(element("text", {"class": "okr-chart__label", "x": 4, "y": 14},
+                         escape(f"{labels.get('latest', '')}: {fmt(value)} ({day_text(labels, day)})")))
+    return Markup("\n".join([*parts, "</g></svg>"]))
