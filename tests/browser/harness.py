@@ -41,6 +41,7 @@ PAGE_KINDS = {
     "home": "",
     "objective": "objectives/veteran-access/",
     "metric": "metrics/wait-new-primary-care/",
+    "break": "metrics/ed-door-to-provider/",  # a method break: two lines
     "period": "periods/cy2025/",
     "owners": "owners/",
     "tag": "tags/veterans/",
