@@ -83,6 +83,12 @@ def test_status_json_matches_hand_computation(cli):
     assert safety["status"] == "missed"
     assert safety["score"] == pytest.approx(0.14 / 0.22, abs=1e-6)
 
+    # Hand hygiene is published within 14 days of the month's end: on 2026-11-24 the newest
+    # figure (2026-10-01) is 54 days old, more than 31 + 14: data overdue, still achieved.
+    hygiene = _kr(doc, "patient-safety", "hand-hygiene-above-90")
+    assert (hygiene["status"], hygiene["data_overdue"]) == ("achieved", True)
+    assert [m["id"] for m in doc["metrics"] if m["overdue"]] == ["hand-hygiene"]
+
     # No observations at all: no data, and nothing to show. A schema 2 document adds the
     # breakdown and the overdue flags (no observation: not overdue).
     none = _kr(doc, "care-continuity", "patient-reported-outcomes")
