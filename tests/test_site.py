@@ -106,12 +106,19 @@ def test_metric_page_has_series_table_source_and_download(demo_site):
     assert "Illustrative data — Harbor Valley Veterans Care Network" in words
     assert "Average number of days" in words
     assert 'class="okr-chart okr-chart--series' in metric
-    csv_rows = (REPO / "okrs/metrics/wait-new-primary-care.csv").read_text().strip().splitlines()[1:]
-    assert metric.count('<th scope="row">') == len(csv_rows)  # every observation up to the as-of date
+    # The CSV's header is date,clinic,value,flag,note: the headline rows have no clinic.
+    csv_rows = [row.split(",") for row in
+                (REPO / "okrs/metrics/wait-new-primary-care.csv").read_text().strip().splitlines()[1:]]
+    headline = [row for row in csv_rows if not row[1]]
+    observations = metric.split('id="observations"', 1)[1]
+    assert observations.count('<th scope="row">') == len(headline)  # every observation up to the as-of date
     assert 'href="../../data/wait-new-primary-care.csv"' in metric
     download = (demo_site / "site/data/wait-new-primary-care.csv").read_text()
-    assert download.splitlines()[0] == "date,value,note"
-    assert "2026-10-01,17.9," in download
+    assert download.splitlines()[0] == "date,value,note,clinic,flag"
+    assert "2026-10-01,17.9,,," in download
+    # Every row of the file is in the download: the headline's and each clinic's.
+    assert len(download.strip().splitlines()) == 1 + len(csv_rows)
+    assert "2026-10-01,9.4,First full month of the Northshore clinic,northshore,provisional" in download
 
 
 def test_api_is_the_twin_of_status_json(demo_site, cli):

@@ -40,7 +40,7 @@ AS_OF = "2026-06-30"
 PAGE_KINDS = {
     "home": "",
     "objective": "objectives/veteran-access/",
-    "metric": "metrics/wait-new-primary-care/",
+    "metric": "metrics/wait-new-primary-care/",  # groups by clinic, as small multiples and a table
     "break": "metrics/ed-door-to-provider/",  # a method break: two lines
     "period": "periods/cy2025/",
     "owners": "owners/",
