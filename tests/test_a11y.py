@@ -274,6 +274,18 @@ def test_data_tables_open_with_the_keyboard(server, demo, contexts):
     assert page.evaluate("document.activeElement.matches('.okr-table-wrap[role=region][aria-label]')")
 
 
+@pytest.mark.parametrize("width, columns", [("320", 1), ("1280", 2)])
+def test_small_multiples_are_a_grid_that_is_one_column_on_a_phone(server, demo, contexts, width, columns):
+    """The theme's rule must win over Material's list rules (``.md-typeset ul:not([hidden])``)."""
+    page = open_page(contexts("light", width), server.url + PAGE_KINDS["map"], "map")
+    layout = page.evaluate("""() => { const grid = document.querySelector('.okr-small-multiples');
+        const s = getComputedStyle(grid);
+        return [s.display, s.gridTemplateColumns.split(' ').length,
+                grid.querySelector('svg').getBoundingClientRect().width, document.documentElement.scrollWidth]; }""")
+    assert layout[0] == "grid" and layout[1] == columns, layout
+    assert layout[2] <= (300 if width == "320" else 500) and layout[3] <= int(width), layout
+
+
 def test_palette_switch_works_with_the_keyboard(server, browser):
     context = browser.new_context(viewport=WIDTHS["1280"])
     try:

@@ -41,7 +41,7 @@ def _kr(doc, objective_id, kr_id):
 def test_demo_validates(cli):
     run = cli(REPO, "validate")
     assert run.code == 0, run.out
-    assert run.out.startswith("okrs/ is valid: 17 objectives (1 draft), 49 key results, 17 metrics")
+    assert run.out.startswith("okrs/ is valid: 17 objectives (1 draft), 50 key results, 17 metrics")
 
 
 def test_status_json_matches_hand_computation(cli):
@@ -69,12 +69,19 @@ def test_status_json_matches_hand_computation(cli):
     assert tele["progress"] == pytest.approx(5.1 / 4.5, abs=1e-6)
     assert tele["score"] == 1
 
-    # Objective progress, weights in brackets: within-45 0.775 [1], primary-care
-    # 0.442857 [2], mental-health 0.7375 [1], telehealth 1 [1], northshore
+    # Cedar Point County (breakdown {county: cedar-point}): 74.5 -> 82, latest 80.8 on
+    # 2026-10-01 (provisional): p = 6.3 / 7.5 = 0.84 >= 0.75 - 0.10: on track.
+    cedar = _kr(doc, "veteran-access", "cedar-point-within-45-minutes")
+    assert cedar["breakdown"] == {"county": "cedar-point"}
+    assert cedar["current"] == {"date": "2026-10-01", "value": 80.8}
+    assert (cedar["status"], cedar["progress"]) == ("on_track", pytest.approx(0.84))
+
+    # Objective progress, weights in brackets: within-45 0.775 [1], Cedar Point 0.84 [1],
+    # primary-care 0.442857 [2], mental-health 0.7375 [1], telehealth 1 [1], northshore
     # milestone done 1 [2], phone answers maintain off track 0 [1]:
-    # (0.775 + 0.885714 + 0.7375 + 1 + 2 + 0) / 8 = 0.674777.
+    # (0.775 + 0.84 + 0.885714 + 0.7375 + 1 + 2 + 0) / 9 = 0.693135.
     objective = next(o for o in doc["objectives"] if o["id"] == "veteran-access")
-    assert objective["progress"] == pytest.approx(5.398214 / 8, abs=1e-6)
+    assert objective["progress"] == pytest.approx(6.238214 / 9, abs=1e-6)
     assert objective["status"] == "off_track"
 
     # 2025 safety event rate: 0.92 -> 0.70, latest 0.78 on 2025-12-01; the
@@ -237,18 +244,18 @@ def test_rollup_three_levels_deep_by_hand(demo):
     close = _kr(demo, "veterans-care", "close-to-home")
     assert (close["status"], close["progress"], close["score"]) == ("achieved", 1, 1)
     assert close["expected"] == pytest.approx(e, abs=1e-6)
-    # The Office of Access's veteran-access (0.674777, worked out above) is all that aligns
+    # The Office of Access's veteran-access (0.693135, worked out above) is all that aligns
     # to timely-care: at risk (0.6484 <= p < 0.7984).
     timely = _kr(demo, "veterans-care", "timely-care")
-    assert (timely["status"], timely["progress"]) == ("at_risk", pytest.approx(5.398214 / 8, abs=1e-6))
-    # The network's objective: (0.674777 + 1 + access-standards milestone 1) / 3 = 0.891592,
+    assert (timely["status"], timely["progress"]) == ("at_risk", pytest.approx(6.238214 / 9, abs=1e-6))
+    # The network's objective: (0.693135 + 1 + access-standards milestone 1) / 3 = 0.897712,
     # which is the chief executive's veterans-access rollup: on track. The draft
     # digital-front-door, aligned to timely-access, counts nowhere.
-    network = (5.398214 / 8 + 2) / 3
+    network = (6.238214 / 9 + 2) / 3
     assert _kr(demo, "timely-access", "veterans-access")["progress"] == pytest.approx(network, abs=1e-6)
     assert _kr(demo, "timely-access", "veterans-access")["status"] == "on_track"
     # Emergency care: (door-to-provider 7/13 x 2 + left-without-being-seen 1 + unit milestone 0) / 4 = 0.519231:
-    # off track. The objective is as bad as its worst: off track, progress (0.891592 + 0.519231) / 2.
+    # off track. The objective is as bad as its worst: off track, progress (0.897712 + 0.519231) / 2.
     emergency = _kr(demo, "timely-access", "emergency-access")
     assert (emergency["status"], emergency["progress"]) == ("off_track", pytest.approx((14 / 13 + 1) / 4, abs=1e-6))
     top = next(o for o in demo["objectives"] if o["id"] == "timely-access")
