@@ -41,7 +41,7 @@ def _kr(doc, objective_id, kr_id):
 def test_demo_validates(cli):
     run = cli(REPO, "validate")
     assert run.code == 0, run.out
-    assert run.out.startswith("okrs/ is valid: 17 objectives (1 draft), 50 key results, 17 metrics")
+    assert run.out.startswith("okrs/ is valid: 17 objectives (1 draft), 50 key results, 19 metrics")
 
 
 def test_status_json_matches_hand_computation(cli):
@@ -84,17 +84,24 @@ def test_status_json_matches_hand_computation(cli):
     assert objective["progress"] == pytest.approx(6.238214 / 9, abs=1e-6)
     assert objective["status"] == "off_track"
 
-    # 2025 safety event rate: 0.92 -> 0.70, latest 0.78 on 2025-12-01; the
-    # period ended: p = 0.14 / 0.22 = 0.636364 -> missed, score 0.636364.
+    # 2025 safety event rate, derived: 10000 * rolling_sum(events, 12) / rolling_sum(adjusted
+    # patient days, 12). On 2025-12-01 the last 12 months hold 2+3+3+4+0+4+2+2+3+0+1+4 = 28
+    # events in 364,648 adjusted patient days: 0.767864. 0.92 -> 0.70; the period ended:
+    # p = (0.767864 - 0.92) / (0.70 - 0.92) = 0.691528 -> missed, score 0.691528.
     safety = _kr(doc, "safer-care-2025", "serious-safety-event-rate")
     assert safety["status"] == "missed"
-    assert safety["score"] == pytest.approx(0.14 / 0.22, abs=1e-6)
+    assert safety["current"]["value"] == pytest.approx(280000 / 364648, abs=1e-9)
+    assert safety["score"] == pytest.approx(0.691528, abs=1e-6)
 
     # Hand hygiene is published within 14 days of the month's end: on 2026-11-24 the newest
     # figure (2026-10-01) is 54 days old, more than 31 + 14: data overdue, still achieved.
     hygiene = _kr(doc, "patient-safety", "hand-hygiene-above-90")
     assert (hygiene["status"], hygiene["data_overdue"]) == ("achieved", True)
-    assert [m["id"] for m in doc["metrics"] if m["overdue"]] == ["hand-hygiene"]
+    metrics = {m["id"]: m for m in doc["metrics"]}
+    assert [m for m in metrics if metrics[m]["overdue"]] == ["hand-hygiene"]
+    # The derived rate is published with the two series it is computed from.
+    assert metrics["serious-safety-events"]["derived"] is True
+    assert {"serious-safety-event-count", "adjusted-patient-days"} <= set(metrics)
 
     # No observations at all: no data, and nothing to show. A schema 2 document adds the
     # breakdown and the overdue flags (no observation: not overdue).

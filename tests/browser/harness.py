@@ -42,6 +42,7 @@ PAGE_KINDS = {
     "objective": "objectives/veteran-access/",
     "metric": "metrics/wait-new-primary-care/",  # groups by clinic, as small multiples and a table
     "map": "metrics/clinic-within-45-minutes/",  # groups by county, with a map; flags
+    "derived": "metrics/serious-safety-events/",  # a formula of two metrics
     "break": "metrics/ed-door-to-provider/",  # a method break: two lines
     "period": "periods/cy2025/",
     "owners": "owners/",
