@@ -41,7 +41,7 @@ def _kr(doc, objective_id, kr_id):
 def test_demo_validates(cli):
     run = cli(REPO, "validate")
     assert run.code == 0, run.out
-    assert run.out.startswith("okrs/ is valid: 17 objectives (1 draft), 50 key results, 19 metrics")
+    assert run.out.startswith("okrs/ is valid: 17 objectives (1 draft), 51 key results, 20 metrics")
 
 
 def test_status_json_matches_hand_computation(cli):
@@ -92,6 +92,12 @@ def test_status_json_matches_hand_computation(cli):
     assert safety["status"] == "missed"
     assert safety["current"]["value"] == pytest.approx(280000 / 364648, abs=1e-9)
     assert safety["score"] == pytest.approx(0.691528, abs=1e-6)
+
+    # Telehealth visits, summed by month from the Virtual Care office's daily feed:
+    # 3100 -> 4500, latest 4,132 in October: p = 1032 / 1400 = 0.737143 >= 0.75 - 0.10.
+    visits = _kr(doc, "timely-access", "telehealth-visits")
+    assert visits["current"] == {"date": "2026-10-01", "value": 4132}
+    assert (visits["status"], visits["progress"]) == ("on_track", pytest.approx(1032 / 1400, abs=1e-6))
 
     # Hand hygiene is published within 14 days of the month's end: on 2026-11-24 the newest
     # figure (2026-10-01) is 54 days old, more than 31 + 14: data overdue, still achieved.
@@ -262,8 +268,10 @@ def test_rollup_three_levels_deep_by_hand(demo):
     assert _kr(demo, "timely-access", "veterans-access")["progress"] == pytest.approx(network, abs=1e-6)
     assert _kr(demo, "timely-access", "veterans-access")["status"] == "on_track"
     # Emergency care: (door-to-provider 7/13 x 2 + left-without-being-seen 1 + unit milestone 0) / 4 = 0.519231:
-    # off track. The objective is as bad as its worst: off track, progress (0.897712 + 0.519231) / 2.
+    # off track. Telehealth visits: 1032 / 1400 = 0.737143 (on track, above). The objective is as
+    # bad as its worst: off track, progress (0.897712 + 0.519231 + 0.737143) / 3 = 0.718029.
     emergency = _kr(demo, "timely-access", "emergency-access")
     assert (emergency["status"], emergency["progress"]) == ("off_track", pytest.approx((14 / 13 + 1) / 4, abs=1e-6))
     top = next(o for o in demo["objectives"] if o["id"] == "timely-access")
-    assert (top["status"], top["progress"]) == ("off_track", pytest.approx((network + (14 / 13 + 1) / 4) / 2, abs=1e-6))
+    assert (top["status"], top["progress"]) == ("off_track", pytest.approx(
+        (network + (14 / 13 + 1) / 4 + 1032 / 1400) / 3, abs=1e-6))
