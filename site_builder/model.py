@@ -49,6 +49,17 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Explain:
+    """[2] The portal's accountability policy (DESIGN.md §4 "Explanation overdue"): a key result
+    whose status is listed needs an owner's check-in with next steps from the last
+    ``within_days`` days."""
+
+    statuses: tuple[str, ...] = ()  # the loader fills in the default of formats.EXPLAIN
+    within_days: int = 45
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """okrs/portal.yml."""
 
@@ -63,6 +74,10 @@ class Settings:
     thresholds: Thresholds
     loc: Loc
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+    explain: Explain | None = None  # [2] None: no explanation is ever overdue
+    logo: str | None = None  # [2] the organization's mark, a path from the portal root (okrs/logo.svg)
+    logo_data: bytes | None = field(default=None, compare=False, repr=False)  # its bytes, read by load
+    repo_url: str | None = None  # [2] where "propose a change" links point
 
     @property
     def default_language(self) -> str:
@@ -100,6 +115,7 @@ class Update:
     confidence: str | None
     text: Text | None
     loc: Loc
+    next_steps: Text | None = None  # [2] what happens next
 
 
 @dataclass(frozen=True)
@@ -140,6 +156,7 @@ class Objective:
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
     unit: str | None = None  # [2] as written; None: the organization (the root unit)
     aligns_to: str | None = None  # [2] "objective" or "objective/key-result", as written
+    retrospective: Text | None = None  # [2] after the period: what was achieved and learned
 
     @property
     def is_public(self) -> bool:

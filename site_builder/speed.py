@@ -56,6 +56,23 @@ WINDOWS = Recent(16)  # render.views: a metric's observations in a period's wind
 CSVS = Recent(4)  # render.downloads: a metric's open-data CSV
 
 
+# The docs folder of each language (set by render.pages before its workers start): a card
+# image (render.cards) whose content is unchanged is read back from there, not drawn again.
+EARLIER: dict[str, str] = {}
+
+
+def earlier_file(lang: str, rel: str) -> bytes | None:
+    """The bytes of ``rel`` in the previous build of ``lang``'s docs tree, or None."""
+    folder = EARLIER.get(lang)
+    if folder is None:
+        return None
+    try:
+        with open(os.path.join(folder, rel), "rb") as file:
+            return file.read()
+    except OSError:
+        return None
+
+
 def report_memo(report: object) -> dict:
     """A cache for what every language's pages derive alike from ``report`` (the feed's
     status transitions, the API document): emptied when another report comes along,
@@ -183,6 +200,7 @@ PARALLEL_FROM = 300  # objective files that source.load reads in a second proces
 #   render/views.py          _badge_html, _bar
 #   render/charts/canvas.py  text_width, y_ticks, _straight_cells, _legend
 #   render/charts/kinds.py   _scales, _axis_titles, _y_tick_label, _tick_label
+#   render/cards.py          font_files, _font; card images read back through earlier_file
 # other caches:
 #   render/charts/canvas.py  _ATTRS, the escaped attribute values charts repeat
 #   render/templating.py     the Jinja environment, with its compiled templates

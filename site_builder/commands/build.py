@@ -19,8 +19,10 @@ from site_builder.render.messages import has_catalog
 from site_builder.model import Portal
 from site_builder.problems import Problem
 from site_builder.commands.progress import Progress
+from site_builder.render.cards import font_notices
 from site_builder.render.pages import render_trees
-from site_builder.render.urls import data_quality_docs, organization_docs
+from site_builder.report.publish import publish_reports
+from site_builder.render.urls import accountability_docs, data_quality_docs, organization_docs
 from site_builder.source.check import Checked, check
 
 
@@ -62,9 +64,12 @@ class Generated:
     engine_envs: dict = None  # what each language's engine process needs in its environment
 
 
-def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work: Path | None = None) -> Generated:
+def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work: Path | None = None,
+             reports: bool | None = False) -> Generated:
     """load -> validate -> compute -> render: the docs tree and the engine's config,
     in ``work`` (the portal's WORK_DIR unless told: the preview has a folder of its own).
+    ``reports``: the PDF reports of the ended periods, and True: of the current one too;
+    None: none (the preview).
 
     Raises BuildFailed with the portal's problems; writes only docs files whose
     content changed.
@@ -88,13 +93,18 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
     seconds["compute"] = lap()
     settings = checked.portal.settings
     work = Path(work) if work is not None else Path(root) / WORK_DIR
+    published = None
+    if reports is not None:
+        progress.show("okr-portal build: making the period reports", force=True)
+        published = publish_reports(checked.portal, as_of, Path(root) / WORK_DIR, history, current=reports)
+    seconds["reports"] = lap()
     lang_work = {lang: work if lang == settings.default_language else work / f"lang-{lang}"
                  for lang in settings.languages}
     progress.show("okr-portal build: writing the pages"
                   + (f" in {len(settings.languages)} languages" if len(settings.languages) > 1 else ""), force=True)
     # Written as rendered (by the workers that render them), so "render" includes most writing.
     trees = render_trees(report, checked.portal, {lang: folder / "docs" for lang, folder in lang_work.items()},
-                         history=history)
+                         history=history, reports=published.pdfs if published else None)
     seconds["render"] = lap()
     pages, changed, configs = 0, [], {}
     for lang, tree in trees.items():
@@ -103,14 +113,17 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
         changed += [prefix + rel for rel in tree.changed]
         configs[lang] = write_config(engine_config(Path(root), settings, lang_work[lang] / "docs", lang_site, lang,
                                                    organization=organization_docs(tree.files),
-                                                   data_quality=data_quality_docs(tree.files)),
+                                                   data_quality=data_quality_docs(tree.files),
+                                                   accountability=accountability_docs(tree.files)),
                                      lang_work[lang] / "mkdocs.yml")
         pages += sum(1 for rel in tree.files if rel.endswith(".md"))
     seconds["write"] = lap()
     envs = {lang: _engine_env(root, lang) for lang in settings.languages}
     seconds["search"] = lap()  # the Chinese search dictionary, when there is none yet on this machine
-    return Generated(checked, pages, changed, history.warnings + _catalog_warnings(settings.languages), seconds,
-                     configs, envs)
+    notices = (published.notice,) if published and published.notice else ()
+    notices = font_notices(settings.languages) + notices  # the card images' fonts
+    return Generated(checked, pages, changed, history.warnings + _catalog_warnings(settings.languages) + notices,
+                     seconds, configs, envs)
 
 
 def _catalog_warnings(languages) -> tuple[str, ...]:
@@ -137,7 +150,7 @@ def language_staging(site_dir: Path, lang: str) -> Path:
 
 
 def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs",
-          progress: Progress = QUIET, waiting=None) -> Built:
+          progress: Progress = QUIET, waiting=None, current_report: bool = False) -> Built:
     """The whole pipeline; the new site replaces site/ only when it is complete.
 
     One build at a time per portal: builds share the generated docs tree and the
@@ -145,10 +158,11 @@ def build(root: Path, as_of, site_dir: Path | None = None, engine: str = "mkdocs
     called once when it has to), wherever their sites go.
     """
     with portal_lock(root, "build", waiting=waiting):
-        return _build(Path(root), as_of, site_dir, engine, progress)
+        return _build(Path(root), as_of, site_dir, engine, progress, current_report)
 
 
-def _build(root: Path, as_of, site_dir: Path | None, engine: str, progress: Progress) -> Built:
+def _build(root: Path, as_of, site_dir: Path | None, engine: str, progress: Progress,
+           current_report: bool = False) -> Built:
     started = time.perf_counter()
     site_dir = Path(site_dir) if site_dir is not None else root / "site"
     staging = site_dir.with_name(f".{site_dir.name}.new")
@@ -156,7 +170,7 @@ def _build(root: Path, as_of, site_dir: Path | None, engine: str, progress: Prog
     for folder in [staging, *staging.parent.glob(f"{staging.name}.*")]:
         if folder.exists():
             shutil.rmtree(folder)
-    generated = generate(root, as_of, staging, progress)
+    generated = generate(root, as_of, staging, progress, reports=current_report)
     engine_started = time.perf_counter()
     try:
         languages = len(generated.configs)

@@ -19,6 +19,7 @@ from site_builder.source.check import Checked, check
 from site_builder.problems import format_problem
 from site_builder.commands.progress import Progress
 from site_builder.source.json_schema import SCHEMAS
+from site_builder.commands.overdue_check import merged, overdue_problems
 from site_builder.commands.status_table import status_table
 from site_builder.commands.wording import count
 
@@ -43,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check every file; errors as path:line: message")
     validate.add_argument("--format", choices=("text", "github"), default="text",
                           help="github: print problems as GitHub Actions annotations")
+    validate.add_argument("--strict", action="store_true",
+                          help="schema 2: also fail on key results whose explanation or data is overdue "
+                               "(otherwise printed as warnings)")
+    validate.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
+                          help="judge explanations and data overdue as on this date (default: today)")
     validate.set_defaults(run=_validate)
 
     status = commands.add_parser("status", help="every objective and key result with its computed status")
@@ -59,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--engine", choices=sorted(ENGINES), default="mkdocs",
                        help="the site engine that turns the generated docs into the site (default: mkdocs; "
                             "properdocs is the maintained MkDocs fork)")
+    build.add_argument("--reports", action="store_true",
+                       help="also publish the current period's PDF report (ended periods always get theirs)")
     build.set_defaults(run=_build)
 
     serve = commands.add_parser("serve", help="live preview while editing; reloads when okrs/ changes")
@@ -104,6 +112,20 @@ def _parser() -> argparse.ArgumentParser:
                       help="where the portal goes (default: the current directory)")
     init.set_defaults(run=_init)
 
+    report = commands.add_parser(
+        "report", help="the period's report as a PDF",
+        description="Write one period's report as a PDF (needs the optional extra: pip install "
+                    "'okr-portal[report]'): the status summary, the units, every objective with its key results, "
+                    "charts and latest check-ins, the target changes and the data notes.")
+    report.add_argument("period", metavar="PERIOD", help="a period id from okrs/portal.yml")
+    report.add_argument("--lang", default=None, metavar="CODE",
+                        help="one of the portal's languages (default: the first)")
+    report.add_argument("-o", dest="output", type=Path, default=None, metavar="FILE",
+                        help="where the PDF goes (default: PERIOD-LANG.pdf in the current directory)")
+    report.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
+                        help="the figures as on this date (default: today; an ended period's are final)")
+    report.set_defaults(run=_report)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a file kind, for editors")
     schema.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="objective")
     schema.set_defaults(run=_schema)
@@ -138,6 +160,10 @@ def _count(n: int, noun: str) -> str:
 
 def _validate(args) -> int:
     checked = check(args.root)
+    if not checked.problems:  # [2] explanations and data overdue: warnings, or with --strict errors
+        found = overdue_problems(checked.portal, args.as_of or date.today(), args.strict)
+        checked = replace(checked, problems=merged(checked.problems, [p for p in found if not p.warning]),
+                          warnings=merged(checked.warnings, [p for p in found if p.warning]))
     if checked.problems:
         _report_problems(checked, args.format, sys.stdout)
         return 1
@@ -173,7 +199,7 @@ def _build(args) -> int:
     try:
         with Progress(sys.stderr) as progress:
             built = build(args.root, args.as_of or date.today(), site_dir=args.site_dir, engine=args.engine,
-                          progress=progress,
+                          progress=progress, current_report=args.reports,
                           waiting=lambda message: progress.print(f"okr-portal build: {message}", sys.stderr))
     except BuildFailed as exc:
         if exc.problems:
@@ -238,3 +264,14 @@ def _schema(args) -> int:
     text = resources.files("site_builder").joinpath(f"schemas/{args.kind}.schema.json").read_text("utf-8")
     sys.stdout.write(text)
     return 0
+
+
+def _report(args) -> int:
+    from site_builder.commands.report import report_command
+
+    checked = check(args.root)
+    if checked.problems:
+        _report_problems(checked, "text", sys.stdout)
+        return 1
+    return report_command(checked, args.root, args.period, args.lang, args.output, args.as_of or date.today(),
+                          sys.stdout, sys.stderr)

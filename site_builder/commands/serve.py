@@ -59,7 +59,8 @@ def _regenerate(root: Path, as_of: date | None, out, first: bool = False):
     work = root / PREVIEW_WORK
     try:
         with portal_lock(root, "serve"):
-            generated = generate(root, as_of or date.today(), work / "preview", work=work)
+            # No PDF reports: the preview rebuilds on every save, a PDF takes seconds.
+            generated = generate(root, as_of or date.today(), work / "preview", work=work, reports=None)
     except BuildFailed as exc:
         for problem in exc.problems:
             print(format_problem(problem), file=out)

@@ -24,6 +24,7 @@ from site_builder.render.messages import messages
 from site_builder.model import Settings
 from site_builder.render.markup import to_plain
 from site_builder.render import urls
+from site_builder.render.cards import logo_doc
 
 # Engines that read mkdocs.yml and Material's theme: the Python module each runs as.
 ENGINES = {"mkdocs": "mkdocs", "properdocs": "properdocs"}
@@ -45,13 +46,16 @@ def defaults_dir() -> Path:
 
 
 def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path, lang: str | None = None,
-                  organization: tuple[str, ...] = (), data_quality: tuple[str, ...] = ()) -> dict:
+                  organization: tuple[str, ...] = (), data_quality: tuple[str, ...] = (),
+                  accountability: tuple[str, ...] = ()) -> dict:
     """The configuration the engine runs with: the portal's mkdocs.yml (or ours), plus
     what okr-portal decides itself: where the docs and the site are, the navigation,
     and the language (each language is a site of its own, the others under /<lang>/).
     ``organization``: which of the unit and alignment trees' index pages the docs have
     (schema 2), to put in the navigation after the dashboard; ``data_quality``: which of the
-    key indicators and data status pages they have (schema 2), to put after the metrics."""
+    key indicators and data status pages they have (schema 2), to put after the metrics;
+    ``accountability``: whether they have the list of explanations overdue (schema 2), to
+    put after those."""
     root = root.resolve()
     own_config = root / "mkdocs.yml"
     base_config = own_config if own_config.is_file() else defaults_dir() / "mkdocs.yml"
@@ -66,7 +70,9 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
         "docs_dir": str(docs_dir.resolve()),
         "site_dir": str(site_dir.resolve()),
         "use_directory_urls": True,
-        "theme": {"name": "material", "custom_dir": str(theme_dir.resolve()), "language": _material_language(lang)},
+        "theme": {"name": "material", "custom_dir": str(theme_dir.resolve()), "language": _material_language(lang),
+                  # the portal's logo (okrs/portal.yml `logo`), else okr-portal's mark, never Material's
+                  "logo": logo_doc(settings), "favicon": logo_doc(settings)},
         # Only the indexes are in the navigation: Material renders the whole nav
         # into every page, so detail pages there would make every page grow.
         "nav": [
@@ -87,6 +93,10 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
     config["nav"][after_metrics:after_metrics] = [{titles[doc]: doc} for doc in data_quality]
     if urls.INDICATORS_DOC in data_quality:  # its further pages, as the other indexes' (data/ is there)
         config["not_in_nav"] += "/indicators/\n"
+    if urls.EXPLANATIONS_DOC in accountability:  # [2] after the data-quality pages, its further pages out
+        config["nav"][after_metrics + len(data_quality):after_metrics + len(data_quality)] = [
+            {msg["explanations"]: urls.EXPLANATIONS_DOC}]
+        config["not_in_nav"] += "/accountability/\n"
     if settings.base_url:
         config["site_url"] = settings.base_url.rstrip("/") + "/" + language_path(settings, lang)
     # The theme declares the page's language with the portal's own code (theme/partials/language.html).

@@ -12,8 +12,9 @@ import json
 from datetime import date
 
 from site_builder import SCHEMA_VERSION
+from site_builder.compute.accountability import explanation_overdue
 from site_builder.compute.overdue import is_overdue, key_result_overdue
-from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Report, latest_observation
+from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus, Report, latest_observation, status_day
 from site_builder.model import Metric, Portal
 from site_builder.source.formula import FormulaError, parse, references
 from site_builder.text import Text
@@ -86,7 +87,9 @@ def _objective(status: ObjectiveStatus, lang: str) -> dict:
 
 def _objective_2(status: ObjectiveStatus, report: Report, portal: Portal, lang: str) -> dict:
     out = _objective(status, lang)
-    out["key_results"] = [_key_result_2(kr, key_result_overdue(kr, status.period, portal, report.as_of))
+    day = status_day(report.as_of, status.period)  # the day its statuses are computed on
+    out["key_results"] = [_key_result_2(kr, key_result_overdue(kr, status.period, portal, report.as_of),
+                                        explanation_overdue(kr, status.period, report.settings, day))
                           for kr in status.key_results]
     out["unit"] = report.units.unit_of(status.objective)  # None without units.yml
     out["aligns_to"] = status.objective.aligns_to or None
@@ -106,12 +109,12 @@ def _key_result(status: KeyResultStatus) -> dict:
     }
 
 
-def _key_result_2(status: KeyResultStatus, data_overdue: bool) -> dict:
+def _key_result_2(status: KeyResultStatus, data_overdue: bool, explanation: bool) -> dict:
     out = _key_result(status)
     breakdown = status.key_result.breakdown  # the group of its metric it measures, as written
     out["breakdown"] = dict(breakdown) if breakdown else None
     out["data_overdue"] = data_overdue  # on the day its status is computed (see overdue_marks)
-    out["explanation_overdue"] = False  # DESIGN.md §4 "Explanation overdue": not computed yet
+    out["explanation_overdue"] = explanation  # DESIGN.md §4 "Explanation overdue", on the same day
     return out
 
 

@@ -14,7 +14,7 @@ from site_builder.compute.rules import ObjectiveStatus, Report
 from site_builder.model import Period
 from site_builder.render import organization_index as index
 from site_builder.render import organization_views as org_views
-from site_builder.render import urls, views
+from site_builder.render import explanation_marks, urls, views
 from site_builder.render.context import Context
 from site_builder.render.templating import md_escape, page, paginate
 from site_builder.render.trees import nested_list, new_on_page
@@ -175,6 +175,8 @@ def _unit(ctx: Context, unit_id: str) -> dict[str, str]:
                 "rollup_intro": msg["unit_rollup_intro"].format(count=len(tree.subtree(unit_id)) - 1)
                 if children else msg["unit_rollup_intro_leaf"],
                 "counts": [views.Count(views.badge(ctx, s), c) for s, c in counts[unit_id].items()],
+                "explanations": explanation_marks.count_link(  # [2] the unit's and its descendants'
+                    ctx, [o for u in tree.subtree(unit_id) for o in org.own_objectives(u)], doc),
                 "sub_units": [{"link": org_views.unit_link(ctx, c, doc), "tally": org_views.tally(ctx, counts[c])}
                               for c in children[:SUB_UNITS_SHOWN]],
                 "sub_units_more": Link(urls.relative(doc, urls.UNITS_DOC),

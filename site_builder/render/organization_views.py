@@ -141,8 +141,8 @@ def rollup_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatu
         facts.append(Fact(msg["expected"], format_percent(status.expected)))
     if kr.weight != 1:
         facts.append(Fact(msg["weight"], ctx.number(kr.weight)))
-    check_ins = [CheckIn(ctx.date(u.date), badge(ctx, u.confidence), ctx.html(u.text)) for u in kr.updates
-                 if u.date <= ctx.report.as_of]
+    check_ins = [CheckIn(ctx.date(u.date), badge(ctx, u.confidence), ctx.html(u.text), ctx.html(u.next_steps))
+                 for u in kr.updates if u.date <= ctx.report.as_of]
     return KeyResultView(
         anchor=f"kr-{kr.id}", title=ctx.inline(kr.title), heading=ctx.plain(kr.title),
         badge=badge(ctx, status.status), confidence=check_ins[-1] if check_ins else None,

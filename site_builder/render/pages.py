@@ -20,6 +20,9 @@ from site_builder.render.maps import map_section
 from markupsafe import Markup
 from site_builder.render import organization_pages, organization_views
 from site_builder.render import data_quality_pages, data_quality_views, overdue_marks
+from site_builder.render import explanation_marks, explanation_pages
+from site_builder.render import cards
+from site_builder.render import embeds, share_views
 from site_builder.render.api import okrs_json, published_metrics
 from site_builder.render.datapackage import DATAPACKAGE_DOC, datapackage_json
 from site_builder.compute.overdue import is_overdue
@@ -48,18 +51,20 @@ class Tree:
 
 
 def render_trees(report: Report, portal: Portal, docs_dirs: dict[str, Path], workers: int | None = None,
-                 history: History = UNAVAILABLE) -> dict[str, Tree]:
+                 history: History = UNAVAILABLE, reports: dict | None = None) -> dict[str, Tree]:
     """The docs tree of each language (language -> its docs folder), written.
 
     One set of workers renders each page in every language in turn: what the
     languages share (a chart's line, mostly) is worked out once, and no worker
     waits for the last page of one language before starting on the next.
+    ``reports``: language -> {period id: the PDF of its report}, published and linked.
     """
     docs_dirs = {lang: Path(folder) for lang, folder in docs_dirs.items()}
+    speed.EARLIER.update({lang: str(folder) for lang, folder in docs_dirs.items()})  # the cards read back
     for folder in docs_dirs.values():
         folder.mkdir(parents=True, exist_ok=True)
     trees = {}
-    for lang, (files, changed) in _render(report, portal, docs_dirs, workers, history).items():
+    for lang, (files, changed) in _render(report, portal, docs_dirs, workers, history, reports or {}).items():
         docs_dir = docs_dirs[lang]
         changed = sorted(changed + write_files({rel: c for rel, c in files.items() if c is not None}, docs_dir))
         trees[lang] = Tree(list(files), changed + sweep(docs_dir, files))
@@ -67,7 +72,7 @@ def render_trees(report: Report, portal: Portal, docs_dirs: dict[str, Path], wor
 
 
 def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], workers: int | None,
-            history: History) -> dict[str, tuple[dict[str, str | bytes | None], list[str]]]:
+            history: History, reports: dict | None = None) -> dict[str, tuple[dict[str, str | bytes | None], list[str]]]:
     """The files of each language, and what workers wrote to its docs folder (where it has
     one): the content of each file they wrote is None, and the paths whose content changed
     are listed."""
@@ -82,16 +87,20 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
         for ctx, docs_dir in zip(contexts, folders):
             rest: dict[str, str | bytes] = {}
             rest.update(_home(ctx, used))
-            rest.update(_periods(ctx))
+            pdfs = (reports or {}).get(ctx.lang, {})
+            rest.update({urls.period_report_pdf(p, ctx.lang): pdf for p, pdf in pdfs.items()})
+            rest.update(_periods(ctx, pdfs))
             rest.update(_owners(ctx))
             rest.update(_tags(ctx))
             rest.update(_metric_indexes(ctx, used))
             rest.update(_changes(ctx))
             rest.update(organization_pages.pages(ctx))
             rest.update(data_quality_pages.pages(ctx, used))
+            rest.update(explanation_pages.pages(ctx))  # [2] every key result whose explanation is overdue
             rest[urls.API_DOC] = _api(report, portal)
             rest.update(_open_data(ctx, used))
             rest[FEED_DOC] = atom_feed(ctx)
+            rest.update(cards.logo_files(ctx.report.settings))  # the site's logo and favicon
             done.append((rest, []) if docs_dir is None else (dict.fromkeys(rest), write_files(rest, docs_dir)))
         return done
 
@@ -158,7 +167,8 @@ def _render_jobs(jobs: list, contexts: list[Context], used: dict) -> list[dict]:
         for ctx, out in zip(contexts, files):
             if kind == "objective":
                 status = ctx.report.objectives[key]
-                out[urls.objective_doc(status.objective.id)] = _objective(ctx, status)
+                out[urls.objective_doc(status.objective.id)] = _objective(ctx, status, out)  # and its embeds
+                out.update(cards.objective_cards(ctx, status))  # its link previews
             else:
                 out.update(_metric_page(ctx, key, used[key]))
         collected(n)
@@ -205,11 +215,14 @@ def _home(ctx: Context, used: dict) -> dict[str, str]:
                "tags": urls.relative(doc, "tags/index.md"), "data": urls.relative(doc, "data/index.md")},
         organization_links=organization["links"] if organization else [],
         data_links=data_quality_pages.home_links(ctx, used, doc),
+        explanations=explanation_marks.count_link(ctx, ctx.report.objectives, doc),
     )
     return {doc: body}
 
 
-def _objective(ctx: Context, status: ObjectiveStatus) -> str:
+def _objective(ctx: Context, status: ObjectiveStatus, embed_files: dict | None = None) -> str:
+    """The objective's page; its key results' embed pages and chart SVGs, and its badge, go to
+    ``embed_files`` (see embeds)."""
     objective, msg = status.objective, ctx.msg
     doc = urls.objective_doc(objective.id)
     krs = []
@@ -220,12 +233,21 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
             view = views.key_result_view(ctx, kr, status, doc)
         krs.append({**view.__dict__, "heading_md": md_escape(view.heading),
                     "overdue": overdue_marks.key_result_mark(ctx, kr, status.period),
-                    "heading_attrs": lang_attr(ctx.lang_of(kr.key_result.title))})
+                    "explanation": explanation_marks.key_result_mark(ctx, status, kr),
+                    "explanation_detail": explanation_marks.key_result_detail(ctx, status, kr),
+                    "heading_attrs": lang_attr(ctx.lang_of(kr.key_result.title)),
+                    "share": share_views.share(ctx, kr, status, doc, bool(view.chart))})
+        if embed_files is not None:
+            embed_files.update(embeds.key_result_files(ctx, kr, status, view))
+    if embed_files is not None:
+        embed_files.update(embeds.badge_files(ctx, status))
     metric_ids = sorted({kr.key_result.metric for kr in status.key_results if kr.key_result.metric})
     downloads = [Link(urls.relative(doc, urls.metric_csv(m)), ctx.plain(ctx.portal.metrics[m].title) or m)
                  for m in metric_ids]
     return page(
-        "objective.md.j2", ctx.plain(objective.title), ctx.plain(objective.description),
+        "objective.md.j2", ctx.plain(objective.title),
+        f"{cards.status_sentence(ctx, status.status, status.progress)} {ctx.plain(objective.description)}".strip(),
+        meta={"card": cards.card_doc(objective.id)},
         title_lang=ctx.lang_of(objective.title),
         msg=msg, title=ctx.inline(objective.title), badge=views.badge(ctx, status.status),
         bar=views.progress_bar(ctx, status.progress, status.progress),
@@ -240,18 +262,21 @@ def _objective(ctx: Context, status: ObjectiveStatus) -> str:
         if not ctx.history.available else "",
         api_link=urls.relative(doc, urls.API_DOC),
         org=organization_views.alignment_view(ctx, status, doc),
+        retrospective=explanation_marks.retrospective(ctx, status),
     )
 
 
 def _objective_lists(ctx: Context, title: str, objectives: list[ObjectiveStatus], doc_for_page,
-                     intro: str = "", counts: bool = False) -> dict[str, str]:
+                     intro: str = "", counts: bool = False, retrospectives: bool = False,
+                     download: str | None = None) -> dict[str, str]:
     files = {}
     for n, (doc, chunk, pagination) in enumerate(paginate(objectives, doc_for_page, ctx.msg['page_n']), 1):
         page_title = title if n == 1 else f"{title} ({ctx.msg['page_n'].format(n=n)})"
         files[doc] = page(
             "objective_list.md.j2", page_title, intro, hide=("toc",), msg=ctx.msg, title=page_title, intro=intro,
             counts=views.status_counts(ctx, objectives) if counts else None,
-            cards=[views.card(ctx, o, doc) for o in chunk], pagination=pagination,
+            cards=[views.card(ctx, o, doc, retrospectives) for o in chunk], pagination=pagination,
+            download={"href": urls.relative(doc, download), "text": ctx.msg["report.download"]} if download else None,
         )
     return files
 
@@ -278,7 +303,7 @@ def _link_list(ctx: Context, folder: str, title: str, items: list[dict], intro: 
     return files
 
 
-def _periods(ctx: Context) -> dict[str, str]:
+def _periods(ctx: Context, reports: dict | None = None) -> dict[str, str]:
     msg = ctx.msg
     files = {}
     items = []
@@ -289,7 +314,10 @@ def _periods(ctx: Context) -> dict[str, str]:
         if state == "ended":
             intro += f" · {msg['final_scores']}"
         files.update(_objective_lists(ctx, ctx.plain(period.title), objectives,
-                                      lambda n, p=period.id: urls.period_doc(p, n), intro, counts=True))
+                                      lambda n, p=period.id: urls.period_doc(p, n), intro, counts=True,
+                                      retrospectives=state == "ended",
+                                      download=urls.period_report_pdf(period.id, ctx.lang)
+                                      if period.id in (reports or {}) else None))
         items.append({"doc": urls.period_doc(period.id), "text": ctx.inline(period.title),
                       "note": f"{msg[state]}, {_dates(ctx, period)}"})
     files.update(_link_list(ctx, "periods", msg["archive"], items, msg["archive_intro"]))

@@ -39,7 +39,8 @@ def md_escape(text: str) -> Markup:
     return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)))
 
 
-def _front_matter(title: str | None, description: str = "", hide: tuple[str, ...] = ()) -> str:
+def _front_matter(title: str | None, description: str = "", hide: tuple[str, ...] = (),
+                  meta: dict | None = None) -> str:
     # MkDocs themes print page.title without escaping it, so it is escaped here.
     lines = ["---"]
     if title is not None:
@@ -48,17 +49,25 @@ def _front_matter(title: str | None, description: str = "", hide: tuple[str, ...
         lines.append(f"description: {json.dumps(html.escape(description[:300]), ensure_ascii=False)}")
     if hide:
         lines.append(f"hide: [{', '.join(hide)}]")
+    for key, value in (meta or {}).items():  # more for the theme to read (e.g. the link-preview card)
+        lines.append(f"{key}: {json.dumps(html.escape(value), ensure_ascii=False)}")
     return "\n".join(lines + ["---", "", ""])
 
 
 def page(template: str, page_title: str, page_description: str = "", hide: tuple[str, ...] = (),
-         title_lang: str | None = None, head_title: bool = True, **values) -> str:
+         title_lang: str | None = None, head_title: bool = True, meta: dict | None = None, **values) -> str:
     """A Markdown page: its front matter, then ``template`` rendered with ``values``."""
     # The title is a Markdown heading, so it opens the table of contents and
     # Material's skip link lands on it; escaped for Markdown and HTML alike.
     # A title shown in the default language for want of a translation says so.
     body = _env.get_template(template).render(title_md=md_escape(page_title), title_attrs=lang_attr(title_lang), **values)
-    return _front_matter(page_title if head_title else None, page_description, hide) + body
+    return _front_matter(page_title if head_title else None, page_description, hide, meta) + body
+
+
+def html_file(template: str, **values) -> str:
+    """A plain HTML file (an embed page), ``template`` rendered with ``values``: no front matter,
+    copied by the engine as it is."""
+    return _env.get_template(template).render(**values)
 
 
 def lang_attr(lang: str | None) -> Markup | str:

@@ -85,6 +85,18 @@ def data_quality_docs(files) -> tuple[str, ...]:
     return tuple(doc for doc in (INDICATORS_DOC, DATA_STATUS_DOC) if doc in files)
 
 
+EXPLANATIONS_DOC = "accountability/explanations.md"  # [2] every key result whose explanation is overdue
+
+
+def accountability_docs(files) -> tuple[str, ...]:
+    """The list of explanations overdue among ``files`` (schema 2, made when any is): in the navigation."""
+    return tuple(doc for doc in (EXPLANATIONS_DOC,) if doc in files)
+
+
+def explanations_doc(page: int = 1) -> str:
+    return EXPLANATIONS_DOC if page == 1 else f"accountability/explanations/page/{page}.md"
+
+
 def data_status_doc(page: int = 1) -> str:
     return DATA_STATUS_DOC if page == 1 else f"data/status/page/{page}.md"
 
@@ -104,6 +116,11 @@ def alignment_doc(period_id: str, page: int = 1) -> str:
 
 def metric_csv(metric_id: str) -> str:
     return f"data/{metric_id}.csv"
+
+
+def period_report_pdf(period_id: str, lang: str) -> str:
+    """A period's PDF report in one language, in that language's docs tree."""
+    return f"reports/{period_id}-{lang}.pdf"
 
 
 API_DOC = "api/okrs.json"

@@ -22,7 +22,7 @@ from site_builder.compute.status import Status
 from site_builder.render.formats import format_percent
 from site_builder.model import Metric, Period, target_date
 from site_builder.render.context import Context
-from site_builder.render import history_views, overdue_marks
+from site_builder.render import explanation_marks, history_views, overdue_marks
 from site_builder.render.flag_notes import FlagNotes, flag_words
 from site_builder.render.windows import group_label, visible
 
@@ -66,6 +66,11 @@ _NO_DATA_SHAPE = ('<circle cx="8" cy="8" r="5.5" fill="none" stroke="currentColo
                   'stroke-dasharray="3 2"/>')
 
 
+def icon_shape(status: str) -> str:
+    """The inner SVG of a status's icon (16 by 16, drawn in currentColor), for standalone badges."""
+    return _ICON_SHAPES.get(status, _NO_DATA_SHAPE)
+
+
 @lru_cache(maxsize=256)
 def _badge_html(status: str, label: str) -> Markup:
     icon = Markup(_ICON.format(_ICON_SHAPES.get(status, _NO_DATA_SHAPE)))
@@ -105,6 +110,8 @@ class Card:
     period: str
     key_results: str
     overdue: Markup | str = ""  # [2] "Data overdue" when any of its key results' figures are
+    explanation: Markup | str = ""  # [2] "Explanation overdue" when any of its key results needs one
+    retrospective: dict | None = None  # [2] an ended period's page: its retrospective (explanation_marks)
 
 
 def current_period(ctx: Context) -> Period:
@@ -124,7 +131,7 @@ def period_state(ctx: Context, period: Period) -> str:
     return "running" if ctx.report.as_of >= period.start else "upcoming"
 
 
-def card(ctx: Context, status: ObjectiveStatus, from_doc: str) -> Card:
+def card(ctx: Context, status: ObjectiveStatus, from_doc: str, retrospective: bool = False) -> Card:
     objective = status.objective
     progress = status.progress
     return Card(
@@ -135,6 +142,8 @@ def card(ctx: Context, status: ObjectiveStatus, from_doc: str) -> Card:
         period=ctx.text(status.period.title),
         key_results=f"{len(status.key_results)} {ctx.msg['key_results'].lower()}",
         overdue=overdue_marks.card_mark(ctx, status),
+        explanation=explanation_marks.card_mark(ctx, status),
+        retrospective=explanation_marks.retrospective(ctx, status) if retrospective else None,
     )
 
 
@@ -163,6 +172,7 @@ class CheckIn:
     date: str
     confidence: Badge
     text: Markup
+    next_steps: Markup | str = ""  # [2] "What happens next"
 
 
 def table_html(caption: str, head: tuple[str, ...], rows: list[tuple[str, ...]], marked: bool = False) -> Markup:
@@ -219,8 +229,8 @@ def key_result_view(ctx: Context, status: KeyResultStatus, objective: ObjectiveS
     kr = status.key_result
     metric = ctx.metric(kr.metric)
     fmt = ctx.fmt(metric)
-    check_ins = [CheckIn(ctx.date(u.date), badge(ctx, u.confidence), ctx.html(u.text)) for u in kr.updates
-                 if u.date <= ctx.report.as_of]
+    check_ins = [CheckIn(ctx.date(u.date), badge(ctx, u.confidence), ctx.html(u.text),
+                         explanation_marks.next_steps(ctx, u)) for u in kr.updates if u.date <= ctx.report.as_of]
     facts = _facts(ctx, status, objective.period, fmt)
     original = history_views.original_target(ctx.history, objective.objective.id, status, objective.period)
     chart, shown = _chart_and_observations(ctx, status, objective, fmt, metric, original)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from site_builder.compute.status import CONFIDENCES as CONFIDENCE_STATUSES
+from site_builder.compute.status import CONFIDENCES as CONFIDENCE_STATUSES, WORST_FIRST, Status
 from site_builder.model import FLAGS
 from site_builder.source.kinds import (
     DIMENSION_PATTERN, DateKind, Enum, Field, Id, Lang, ListOf, MapOf, Number, Obj, Str, StrMap, TextKind,
@@ -46,6 +46,15 @@ THRESHOLDS = Obj(name="thresholds", doc="How far behind the expected trajectory 
                               "(0.25 = 25 percentage points): off track"), default=0.25),
 ))
 
+EXPLAIN = Obj(name="explain", doc="The accountability policy: which key results need an owner's explanation, "
+              "and how recent it must be", fields=(
+    Field("statuses", ListOf(item=Enum(values=tuple(s.value for s in WORST_FIRST)), min_items=1, unique=True,
+                             doc="The statuses that need an explanation (a check-in with next_steps), e.g. "
+                                 "[off_track, missed]"), default=(Status.OFF_TRACK.value, Status.MISSED.value)),
+    Field("within_days", Number(integer=True, minimum=0, maximum=LONGEST_LAG_DAYS,
+                                doc="How many days old that check-in may be, e.g. 45"), default=45),
+))
+
 PORTAL = Obj(name="portal", doc="okrs/portal.yml: the portal's settings", fields=(
     Field("schema", Number(integer=True, doc="Version of the file format: 1, or 2 for units, alignment and the "
                            "other keys marked 'schema 2'"), required=True),
@@ -58,6 +67,11 @@ PORTAL = Obj(name="portal", doc="okrs/portal.yml: the portal's settings", fields
     Field("base_url", Str(pattern=r"^https?://", what="URL", doc="Public address of the site, "
                           "e.g. https://okrs.example.org/")),
     Field("contact", TextKind(doc="How readers reach the organization" + _TEXT)),
+    Field("repo_url", Str(pattern=r"^https?://", what="URL", doc="The repository that holds these files, e.g. "
+                          "https://github.com/org/okrs: pages link to proposing a change there"), since=2),
+    Field("logo", Str(doc="The organization's mark, a path from the portal root such as okrs/logo.svg (or .png): "
+                      "the site's logo, favicon and link-preview images"), since=2),
+    Field("explain", EXPLAIN, since=2),
     Field("periods", ListOf(item=PERIOD, min_items=1, doc="The reporting periods; at least one"), required=True),
     Field("thresholds", THRESHOLDS),
 ))
@@ -88,6 +102,9 @@ UPDATE = Obj(name="update", doc="A check-in by the owner", fields=(
     Field("confidence", Enum(values=CONFIDENCES, doc="The owner's own assessment: on_track, at_risk or off_track; "
                              "shown beside the computed status, never instead of it"), required=True),
     Field("text", TextKind(doc="What happened and what is next" + _TEXT), required=True),
+    Field("next_steps", TextKind(doc="What happens next: the owner's plan, shown as 'What happens next'; "
+                                     "a key result that needs an explanation needs a recent check-in with it" + _TEXT),
+          since=2),
 ))
 
 KEY_RESULT = Obj(name="key result", doc="A measurable result that shows progress on the objective", fields=(
@@ -137,6 +154,8 @@ OBJECTIVE = Obj(name="objective", doc="okrs/objectives/**/*.yml: one objective",
                            doc="The objective it contributes to (its id), or one of that objective's key results "
                                "(objective-id/key-result-id)"), since=2),
     Field("description", TextKind(doc="Why the objective matters and how it will be reached" + _TEXT)),
+    Field("retrospective", TextKind(doc="After the period: what was achieved, what was not, and what was learned"
+                                        + _TEXT), since=2),
     Field("tags", ListOf(item=Id(doc="A tag: lowercase letters, digits and '-'"), unique=True,
                          doc="Topics to list the objective under, such as [access, safety]"), default=()),
     Field("visibility", Enum(values=("public", "draft"), doc="public (the default) or draft; drafts are never "

@@ -11,13 +11,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.model import KeyResult, Objective, Period, Point, Portal, Settings, Thresholds, Unit, Update
+from site_builder.model import (
+    Explain, KeyResult, Objective, Period, Point, Portal, Settings, Thresholds, Unit, Update,
+)
 from site_builder.problems import Loc, Problem
 from site_builder.source.files import inside, read_record, refused
-from site_builder.source.formats import OBJECTIVE, PORTAL, SCHEMAS, UNITS, UNITS_SINCE
+from site_builder.source.formats import EXPLAIN, OBJECTIVE, PORTAL, SCHEMAS, UNITS, UNITS_SINCE
 from site_builder.source.kinds import Record, Val
 from site_builder.source.load_metrics import METRICS_DIR, load_metrics, threshold
 from site_builder.source.load_geo import load_geo
+from site_builder.source.logo_rules import read_logo
 from site_builder.source.reader import Reader, needs_schema
 from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq, parse_yaml, read_yaml
 from site_builder.speed import PARALLEL_FROM, collector_off, forked
@@ -114,7 +117,20 @@ def _load_settings(root: Path, reader: Reader) -> Settings | None:
         thresholds=thresholds,
         loc=val.loc,
         locs=rec.locs(),
+        explain=_explain(rec.get("explain")),
+        logo=rec.get_value("logo"),
+        logo_data=read_logo(root, rec.get_value("logo")),
+        repo_url=rec.get_value("repo_url"),
     )
+
+
+def _explain(val: Val | None) -> Explain | None:
+    if val is None:
+        return None
+    rec: Record = val.value
+    defaults = {f.name: f.default for f in EXPLAIN.fields}
+    statuses = tuple(v.value for v in rec.get_value("statuses", ())) or defaults["statuses"]
+    return Explain(statuses, rec.get_value("within_days", defaults["within_days"]), val.loc)
 
 
 def _declared_schema(node: YNode) -> int | None:
@@ -262,6 +278,7 @@ def _objective(val: Val, rel: str) -> Objective:
         locs=rec.locs(),
         unit=rec.get_value("unit"),
         aligns_to=rec.get_value("aligns_to"),
+        retrospective=rec.get_value("retrospective"),
     )
 
 
@@ -304,4 +321,5 @@ def _point(val: Val | None) -> Point | None:
 
 def _update(val: Val) -> Update:
     rec: Record = val.value
-    return Update(rec.get_value("date"), rec.get_value("confidence"), rec.get_value("text"), val.loc)
+    return Update(rec.get_value("date"), rec.get_value("confidence"), rec.get_value("text"), val.loc,
+                  rec.get_value("next_steps"))

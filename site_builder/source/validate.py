@@ -16,6 +16,7 @@ from site_builder.source.formats import KEY_RESULT, KR_TYPE_FIELDS, SCHEMAS
 from site_builder.source.organization_rules import organization_problems
 from site_builder.source.formula_rules import formula_problems
 from site_builder.source.geo_rules import geo_problems
+from site_builder.source.logo_rules import logo_problems
 from site_builder.source.statistics_rules import statistics_problems
 from site_builder.source.reader import misspelled
 from site_builder.source.values import LARGEST_NUMBER
@@ -59,6 +60,7 @@ def validate(portal: Portal) -> list[Problem]:
     problems += statistics_problems(portal)
     problems += geo_problems(portal)
     problems += formula_problems(portal)
+    problems += logo_problems(portal)
     return problems
 
 
