@@ -41,14 +41,38 @@ def _kr(doc, objective_id, kr_id):
 def test_demo_validates(cli):
     run = cli(REPO, "validate", "--as-of", AS_OF)
     assert run.code == 0, run.out
-    # Valid, with a warning on 2026-11-24: hand hygiene's newest figure is late (see
-    # test_status_json_matches_hand_computation).
+    # Valid, with two warnings on 2026-11-24: the pay-equity review (off track) has no check-in
+    # with next steps from the last 45 days (its 2026-10-15 one has none), and hand hygiene's
+    # newest figure is late (see test_status_json_matches_hand_computation).
     *warnings, summary = run.out.splitlines()
     assert summary.startswith("okrs/ is valid: 17 objectives (1 draft), 51 key results, 20 metrics")
-    assert summary.endswith("(1 warning)")
-    assert len(warnings) == 1 and "data overdue: key result 'hand-hygiene-above-90'" in warnings[0]
+    assert summary.endswith("(2 warnings)")
+    assert [w.split(": warning: ", 1)[0] for w in warnings] == [
+        "okrs/objectives/cy2026/caregiver-experience.yml:36", "okrs/objectives/cy2026/patient-safety.yml:51"]
+    assert "explanation overdue: key result 'pay-equity-review' is off track" in warnings[0]
+    assert "data overdue: key result 'hand-hygiene-above-90'" in warnings[1]
     strict = cli(REPO, "validate", "--strict", "--as-of", AS_OF)
     assert strict.code == 1 and strict.out.splitlines() == [w.replace(": warning: ", ": ", 1) for w in warnings]
+
+
+def test_demo_explanations_and_retrospectives(demo, portal):
+    from datetime import date
+
+    from site_builder.compute import accountability
+    from site_builder.compute.rules import compute
+
+    # Every off-track key result of 2026 has an owner's check-in with next steps from the last
+    # 45 days but one; the ended 2025 period's key results are never asked.
+    flagged = [(o["id"], k["id"]) for o in demo["objectives"] for k in o["key_results"] if k["explanation_overdue"]]
+    assert flagged == [("caregiver-experience", "pay-equity-review")]
+    off_track = {(o["id"], k["id"]) for o in demo["objectives"] for k in o["key_results"]
+                 if k["status"] == "off_track"}
+    assert len(off_track) == 6 and ("veteran-access", "primary-care-wait") in off_track
+    # 2025's two objectives both missed a key result: one has its retrospective, one has none.
+    report = compute(portal, date.fromisoformat(AS_OF))
+    missing = {o.objective.id: accountability.retrospective_missing(o, report.as_of)
+               for o in report.objectives if o.period.id == "cy2025"}
+    assert missing == {"safer-care-2025": True, "veteran-access-2025": False}
 
 
 def test_status_json_matches_hand_computation(cli):
