@@ -41,7 +41,7 @@ dist: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench.py
 
-# Lighthouse on the demo's home, an objective and a metric page; reports in audit-out/.
+# Lighthouse on the demo's home, an objective, a metric and an embed page; reports in audit-out/
 audit: $(BIN)/.installed $(NODE_DEPS)
 	$(BIN)/python tests/browser/audit.py
 

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from site_builder.compute.rules import KeyResultStatus, ObjectiveStatus
 from site_builder.compute.status import DISPLAY_ORDER
-from site_builder.render import share_views, urls
+from site_builder.render import cards, share_views, urls
 from site_builder.render.charts.canvas import text_width
 from site_builder.render.context import Context
 from site_builder.render.templating import html_file
@@ -106,6 +106,7 @@ def embed_page(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus
         "embed.html.j2", lang=ctx.lang, msg=msg,
         page_title=f"{view.heading} — {ctx.plain(objective.objective.title)} — {site}",
         stylesheet=urls.relative(doc, EMBED_CSS_DOC),
+        icon=urls.relative(doc, cards.logo_doc(settings)),  # the site's favicon (else browsers ask for /favicon.ico)
         title=view.title, title_lang=ctx.lang_of(status.key_result.title),
         objective=ctx.inline(objective.objective.title), organization=ctx.inline(settings.organization),
         badge=view.badge, bar=view.bar, facts=view.facts, chart=view.chart,

@@ -1,9 +1,11 @@
-"""`make audit`: Lighthouse 12 on the demo's home, an objective and a metric page.
+"""`make audit`: Lighthouse 12 on the demo's home, an objective and a metric page, and on a
+key result's embed page.
 
 Builds the demo portal into a temporary folder, serves it on 127.0.0.1 (gzip for
 text, like any static host), runs Lighthouse (mobile, its default) on Debian's
 Chromium, and prints the four category scores of each page against the targets
-(100 for accessibility, best practices and SEO; at least 95 for performance), and
+(100 for accessibility, best practices and SEO; at least 95 for performance; the embed page,
+which asks search engines not to index it, is not scored for SEO), and
 the bytes of HTML, CSS and JS each page transfers (budget: 150 kB for the home and
 objective pages). The full reports are written to audit-out/. Exit status 1 when a
 target or the budget is missed.
@@ -28,7 +30,10 @@ from browser.harness import (  # noqa: E402
     AS_OF, CHROMIUM, CHROMIUM_ARGS, LIGHTHOUSE_CLI, PAGE_KINDS, REPO, StaticServer, build_demo,
 )
 
-PAGES = ["home", "objective", "metric"]
+PAGES = ["home", "objective", "metric", "embed"]
+# The pages that are not kinds of the browser suite (a chrome-less page has no palette to wait for).
+EXTRA = {"embed": "embed/veteran-access/within-45-minutes/"}
+UNSCORED = {"embed": {"seo"}}  # noindex, by design: shown in other sites' iframes
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 BUDGET = 150 * 1000
 BUDGET_PAGES = ("home", "objective")
@@ -73,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             build_demo(site.parent, args.as_of, base_url=server.url)
             print(f"\n{'page':<10} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5}   HTML+CSS+JS transferred (uncompressed)")
             for name in PAGES:
-                url = server.url + PAGE_KINDS[name]
+                url = server.url + (EXTRA.get(name) or PAGE_KINDS[name])
                 report = lighthouse(url, args.out / name)
                 if report.get("runtimeError"):
                     raise SystemExit(f"audit: {name}: {report['runtimeError']}")
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                       + f"   {sent / 1000:6.1f} kB ({raw / 1000:.1f} kB)"
                       + (f"  OVER BUDGET ({BUDGET / 1000:.0f} kB)" if over else ""))
                 for key, target in TARGETS.items():
-                    if scores[key] < target:
+                    if scores[key] < target and key not in UNSCORED.get(name, ()):
                         failed.append(f"{name}: {key} {scores[key]} < {target}")
                         for audit in report["categories"][key]["auditRefs"]:
                             result = report["audits"][audit["id"]]
