@@ -151,7 +151,7 @@ def test_the_embed_page_is_chrome_less_with_chart_status_value_date_and_link_bac
     assert "@media (prefers-color-scheme:dark)" in (site / "site/embed/okr-embed.css").read_text("utf-8")
     # The site's own favicon, so that a browser does not ask the server for /favicon.ico.
     icon = next(attrs["href"] for tag, attrs in tags.tags if tag == "link" and attrs.get("rel") == "icon")
-    assert (site / "site/embed/a/on-time" / icon).resolve().is_file(), icon
+    assert (site / "site" / EMBED).parent.joinpath(icon).resolve().is_file(), icon
     words = text_of(embed)
     assert "On track" in words  # status in words, beside its shape
     assert 'class="okr-icon"' in embed
