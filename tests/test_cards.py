@@ -59,9 +59,8 @@ def _meta(html: str, name: str) -> str | None:
     return found.group(1) if found else None
 
 
-@pytest.mark.parametrize("rel", ["cards/faster.png", "cards/faster/reply-days.png", "cards/faster/portal.png",
-                                 "zh-TW/cards/faster.png"])
-def test_every_objective_and_key_result_has_a_card_of_1200_by_630_that_is_not_blank(site, rel):
+@pytest.mark.parametrize("rel", ["cards/faster.png", "zh-TW/cards/faster.png"])
+def test_every_objective_has_a_card_of_1200_by_630_that_is_not_blank(site, rel):
     with Image.open(site / "site" / rel) as image:
         assert image.size == (1200, 630)
         colours = image.convert("RGB").getcolors(maxcolors=100_000)
@@ -146,3 +145,8 @@ def test_without_a_truetype_font_cards_use_pillows_own_and_the_build_says_so(mon
     monkeypatch.setattr(cards, "font_files", lambda lang: (None, None))
     assert cards.font_notices(["en"]) == ("no TrueType font for the link-preview images in 'en': they use "
                                           "Pillow's own font (install fonts-dejavu-core)",)
+
+
+def test_key_results_share_their_objectives_card(site):
+    # One card per objective: drawing one per key result too made cards most of a cold build.
+    assert sorted(p.name for p in (site / "site/cards").iterdir()) == ["faster.png"]

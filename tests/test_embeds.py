@@ -149,12 +149,12 @@ def test_the_embed_page_is_chrome_less_with_chart_status_value_date_and_link_bac
     # Its own light and dark palettes, in a stylesheet beside it (no page of the site has a <style>).
     assert "<style" not in embed and ("link", {"rel": "stylesheet", "href": "../../okr-embed.css"}) in tags.tags
     assert "@media (prefers-color-scheme:dark)" in (site / "site/embed/okr-embed.css").read_text("utf-8")
-    # The key result's own link-preview card and the status in words, as an objective page has.
+    # Its objective's link-preview card, and its own status in words.
     metas = {attrs.get("property") or attrs.get("name"): attrs.get("content") for tag, attrs in tags.tags
              if tag == "meta"}
     assert metas["twitter:card"] == "summary_large_image" and metas["og:description"].startswith("Status: On track.")
-    assert metas["og:image"] == "https://okrs.example.org/cards/timely/on-time.png"  # absolute, with base_url
-    assert (site / "site/cards/timely/on-time.png").is_file()
+    assert metas["og:image"] == "https://okrs.example.org/cards/timely.png"  # absolute, with base_url
+    assert (site / "site/cards/timely.png").is_file()
     # The site's own favicon, so that a browser does not ask the server for /favicon.ico.
     icon = next(attrs["href"] for tag, attrs in tags.tags if tag == "link" and attrs.get("rel") == "icon")
     assert (site / "site" / EMBED).parent.joinpath(icon).resolve().is_file(), icon

@@ -107,8 +107,8 @@ def embed_page(ctx: Context, status: KeyResultStatus, objective: ObjectiveStatus
         page_title=f"{view.heading} — {ctx.plain(objective.objective.title)} — {site}",
         stylesheet=urls.relative(doc, EMBED_CSS_DOC),
         icon=urls.relative(doc, cards.logo_doc(settings)),  # the site's favicon (else browsers ask for /favicon.ico)
-        # The key result's own link-preview card (cards.objective_cards draws one per key result).
-        card=share_views.link(ctx, doc, cards.card_doc(objective.objective.id, status.key_result.id)),
+        # The link-preview card of its objective (one card per objective: see cards.objective_cards).
+        card=share_views.link(ctx, doc, cards.card_doc(objective.objective.id)),
         description=cards.status_sentence(ctx, status.status, status.progress),
         title=view.title, title_lang=ctx.lang_of(status.key_result.title),
         objective=ctx.inline(objective.objective.title), organization=ctx.inline(settings.organization),
