@@ -116,18 +116,18 @@ def parse_series(text: str, rel: str, problems: list[Problem], layout: Layout = 
         plain = _plain_observations(text, width, i_date, i_value, i_note)
         if plain is not None:
             return Series(plain)
-    if FLAG_COLUMN in columns or layout.dimensions:
-        return _grouped(rows_in, columns, rel, problems, layout)
-
-    rows: list[Observation] = []
-    first_line: dict[date, int] = {}
+    i_flag = columns.index(FLAG_COLUMN) if FLAG_COLUMN in columns else None
+    dims = [(name, columns.index(name), codes) for name, codes in layout.dimensions.items()]
+    optional = {i for i in (i_note, i_flag) if i is not None}  # cells a row may leave out at its end
+    series: dict[GroupKey, list[Observation]] = {}
+    first_line: dict[tuple[GroupKey, date], int] = {}
     try:
         for start, row in rows_in:
             if len(row) != width:
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue  # a blank line
-                if len(row) < width and i_note is not None and len(row) > max(i_date, i_value):
-                    row = row + [""] * (width - len(row))  # a row may leave out a trailing note
+                if len(row) < width and all(i in optional for i in range(len(row), width)):
+                    row = row + [""] * (width - len(row))  # a row may leave out a trailing note and flag
                 else:
                     count = f"{len(row)} value" + "s" * (len(row) != 1)
                     problems.append(Problem(Loc(rel, start), f"row has {count} but the header has {width} columns"))
@@ -152,47 +152,7 @@ def parse_series(text: str, rel: str, problems: list[Problem], layout: Layout = 
                         value = _value(raw, rel, start, problems)
                 except ValueError:
                     value = _value(raw, rel, start, problems)
-            if when is not None:
-                if when in first_line:
-                    problems.append(Problem(Loc(rel, start), f"date {when} appears twice (first at line {first_line[when]})"))
-                    continue
-                first_line[when] = start
-            if when is None or value is _BAD:
-                continue
-            note = (row[i_note].strip() or None) if i_note is not None else None
-            rows.append(Observation(when, value, note, start))
-    except _SyntaxError as exc:
-        problems.append(Problem(Loc(rel, exc.line), _syntax_message(exc)))
-    rows.sort()
-    return Series(tuple(rows))
-
-
-def _grouped(rows_in, columns: list[str], rel: str, problems: list[Problem], layout: Layout) -> Series:
-    """The row-by-row reading of a schema 2 file with a flag column or dimension columns: the
-    rules of the loop above, and each row's flag and group (its dimension codes) checked."""
-    width = len(columns)
-    i_date, i_value = columns.index("date"), columns.index("value")
-    i_note = columns.index("note") if "note" in columns else None
-    i_flag = columns.index(FLAG_COLUMN) if FLAG_COLUMN in columns else None
-    dims = [(name, columns.index(name), codes) for name, codes in layout.dimensions.items()]
-    optional = {i for i in (i_note, i_flag) if i is not None}
-    series: dict[GroupKey, list[Observation]] = {}
-    first_line: dict[tuple[GroupKey, date], int] = {}
-    try:
-        for start, row in rows_in:
-            if len(row) != width:
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # a blank line
-                # a row may leave out trailing note and flag cells
-                if len(row) < width and all(i in optional for i in range(len(row), width)):
-                    row = row + [""] * (width - len(row))
-                else:
-                    count = f"{len(row)} value" + "s" * (len(row) != 1)
-                    problems.append(Problem(Loc(rel, start), f"row has {count} but the header has {width} columns"))
-                    continue
-            when = _date(row[i_date].strip(), rel, start, problems)
-            raw = row[i_value].strip()
-            value = _value(raw, rel, start, problems) if raw else None
+            # [2] the row's group (its dimension codes) and its flag, each checked
             key, ok = [], True
             for name, i, codes in dims:
                 code = row[i].strip()
@@ -202,7 +162,7 @@ def _grouped(rows_in, columns: list[str], rel: str, problems: list[Problem], lay
                     problems.append(Problem(Loc(rel, start), _unknown_code(name, code, codes, layout.meta_rel)))
                     ok = False
                 key.append((name, code))
-            flag = row[i_flag].strip() or None if i_flag is not None else None
+            flag = (row[i_flag].strip() or None) if i_flag is not None else None
             if flag is not None and flag not in FLAGS:
                 problems.append(Problem(Loc(rel, start), f"flag '{excerpt(flag)}' must be empty or one of "
                                                          f"{_FLAG_CHOICES}{did_you_mean(flag, FLAGS)}"))
