@@ -120,17 +120,14 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
 
 
 def _open_data(ctx: Context, used: dict) -> dict[str, str]:
-    """[2] data/datapackage.json, made once per report, and the CSVs of the metrics published
-    only as inputs of a derived metric (the others' come with their pages)."""
+    """[2] data/datapackage.json, made once per report. ``used`` holds every published metric
+    (a derived metric's inputs too), and each one's CSV comes with its page."""
     if ctx.report.settings.schema != 2 or not used:
         return {}
-    published = published_metrics(ctx.report, ctx.portal)
-    files = {urls.metric_csv(m): metric_csv(ctx.portal.metrics[m], ctx) for m in published if m not in used}
     memo = speed.report_memo(ctx.report)
     if "datapackage" not in memo:
-        memo["datapackage"] = datapackage_json(ctx.portal, published, ctx.report.as_of)
-    files[DATAPACKAGE_DOC] = memo["datapackage"]
-    return files
+        memo["datapackage"] = datapackage_json(ctx.portal, sorted(used), ctx.report.as_of)
+    return {DATAPACKAGE_DOC: memo["datapackage"]}
 
 
 def _api(report: Report, portal: Portal) -> str:
@@ -170,7 +167,7 @@ def _render_jobs(jobs: list, contexts: list[Context], used: dict) -> list[dict]:
                 out[urls.objective_doc(status.objective.id)] = _objective(ctx, status, out)  # and its embeds
                 out.update(cards.objective_cards(ctx, status))  # its link previews
             else:
-                out.update(_metric_page(ctx, key, used[key]))
+                out.update(_metric_page(ctx, key, used))
         collected(n)
     return files
 
@@ -393,8 +390,9 @@ def _metrics_used(ctx: Context) -> dict[str, list]:
     return used
 
 
-def _metric_page(ctx: Context, metric_id: str, used_by: list) -> dict[str, str]:
-    metric = ctx.portal.metrics[metric_id]
+def _metric_page(ctx: Context, metric_id: str, used: dict) -> dict[str, str]:
+    """A published metric's page and CSV; ``used``: every published metric (see _metrics_used)."""
+    metric, used_by = ctx.portal.metrics[metric_id], used[metric_id]
     doc = urls.metric_doc(metric_id)
     view = views.metric_view(ctx, metric, used_by, doc)
     geo = ctx.portal.geo.get(metric.map.geojson) if metric.map else None
@@ -406,7 +404,7 @@ def _metric_page(ctx: Context, metric_id: str, used_by: list) -> dict[str, str]:
                    # [2] groups (small multiples and their table), the map, a derived metric's formula
                    groups=group_views.groups_view(ctx, metric, used_by),
                    map_html=Markup(map_section(metric, geo, ctx)),
-                   formula=group_views.formula_view(ctx, metric, doc, _metrics_used(ctx)) if metric.derived else None),
+                   formula=group_views.formula_view(ctx, metric, doc, used) if metric.derived else None),
         urls.metric_csv(metric_id): metric_csv(metric, ctx),
     }
 
@@ -422,10 +420,9 @@ def _metric_indexes(ctx: Context, used: dict) -> dict[str, str]:
             updated += f" · {ctx.msg['data_overdue']}"
         items.append({"doc": urls.metric_doc(metric_id), "text": ctx.inline(metric.title) or metric_id,
                       "note": updated})
-    schema_2 = ctx.report.settings.schema == 2  # [2] derived metrics' inputs, and their datapackage.json
+    schema_2 = ctx.report.settings.schema == 2  # [2] the datapackage.json beside the CSVs
     downloads = [{"doc": urls.metric_csv(m), "text": ctx.plain(ctx.portal.metrics[m].title) or m,
-                  "note": urls.metric_csv(m), "download": True}
-                 for m in (published_metrics(ctx.report, ctx.portal) if schema_2 else sorted(used))]
+                  "note": urls.metric_csv(m), "download": True} for m in sorted(used)]
     quality = data_quality_pages.links(ctx, used)  # [2] the data status and key indicators pages
     files = _link_list(ctx, "metrics", ctx.msg["metrics"], items, first=quality)
     api = [{"doc": urls.API_DOC, "text": ctx.msg["download_api"], "note": urls.API_DOC}]
