@@ -16,10 +16,10 @@ from site_builder.compute.rules import compute
 from site_builder.engine.runner import ENGINES
 from site_builder.commands.build import BuildFailed, build
 from site_builder.source.check import Checked, check
-from site_builder.problems import format_problem
+from site_builder.problems import format_problem, sorted_problems
 from site_builder.commands.progress import Progress
 from site_builder.source.json_schema import SCHEMAS
-from site_builder.commands.overdue_check import merged, overdue_problems
+from site_builder.commands.overdue_check import overdue_problems
 from site_builder.commands.status_table import status_table
 from site_builder.commands.wording import count
 
@@ -162,8 +162,8 @@ def _validate(args) -> int:
     checked = check(args.root)
     if not checked.problems:  # [2] explanations and data overdue: warnings, or with --strict errors
         found = overdue_problems(checked.portal, args.as_of or date.today(), args.strict)
-        checked = replace(checked, problems=merged(checked.problems, [p for p in found if not p.warning]),
-                          warnings=merged(checked.warnings, [p for p in found if p.warning]))
+        checked = replace(checked, problems=sorted_problems(checked.problems + [p for p in found if not p.warning]),
+                          warnings=sorted_problems(checked.warnings + [p for p in found if p.warning]))
     if checked.problems:
         _report_problems(checked, args.format, sys.stdout)
         return 1

@@ -16,7 +16,7 @@ from site_builder.compute.derived import with_derived
 from site_builder.compute.overdue import key_result_overdue, newest_observation
 from site_builder.compute.rules import KeyResultStatus, compute, status_day
 from site_builder.model import Portal, Settings
-from site_builder.problems import Problem
+from site_builder.problems import Problem, sorted_problems
 
 
 def overdue_problems(portal: Portal, as_of: date, strict: bool = False) -> list[Problem]:
@@ -33,7 +33,7 @@ def overdue_problems(portal: Portal, as_of: date, strict: bool = False) -> list[
                 found.append(Problem(kr.key_result.loc, _explanation(kr, portal.settings, day), not strict))
             if key_result_overdue(kr, status.period, portal, as_of):
                 found.append(Problem(kr.key_result.loc, _data(kr, portal, day), not strict))
-    return sorted(found, key=lambda p: (p.loc.path, p.loc.line))
+    return sorted_problems(found)
 
 
 def _explanation(kr: KeyResultStatus, settings: Settings, day: date) -> str:
@@ -57,8 +57,3 @@ def _data(kr: KeyResultStatus, portal: Portal, day: date) -> str:
     return (f"data overdue: key result '{kr.key_result.id}' rests on metric '{metric.id}', whose newest figure "
             f"is from {newest.date.isoformat()}, later than its frequency and publication lag allow: add the "
             f"figures published since to {where}")
-
-
-def merged(problems: list[Problem], found: list[Problem]) -> list[Problem]:
-    """``problems`` with ``found`` among them, in file order."""
-    return sorted(problems + found, key=lambda p: (p.loc.path, p.loc.line))
