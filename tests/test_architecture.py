@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "site_builder"
 MAX_LINES = 450
 STAGES = ("source", "compute", "render", "engine")
-SIDE = ("history", "feeds", "commands", "report")
+SIDE = ("history", "feeds", "commands", "report", "editing")
 STATUS_WORDS = {"achieved", "on_track", "at_risk", "off_track", "missed", "no_data"}
 
 

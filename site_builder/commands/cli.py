@@ -22,6 +22,7 @@ from site_builder.source.json_schema import SCHEMAS
 from site_builder.commands.overdue_check import overdue_problems
 from site_builder.commands.status_table import status_table
 from site_builder.commands.wording import count
+from site_builder.editing import checkin_cli, forms_cli
 
 
 def _as_of(value: str) -> date:
@@ -125,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
                         help="the figures as on this date (default: today; an ended period's are final)")
     report.set_defaults(run=_report)
+
+    checkin_cli.add_parsers(commands)  # checkin, record
+    forms_cli.add_parsers(commands)  # forms, from-issue
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a file kind, for editors")
     schema.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="objective")
