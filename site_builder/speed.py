@@ -198,8 +198,8 @@ PARALLEL_FROM = 300  # objective files that source.load reads in a second proces
 #   render/formats.py        locale_for, format_date, format_month, language_name
 #   render/markup.py         to_html, to_inline_html, to_plain
 #   render/views.py          _badge_html, _bar
-#   render/charts/canvas.py  text_width, y_ticks, _straight_cells, _legend
-#   render/charts/kinds.py   _scales, _axis_titles, _y_tick_label, _tick_label
+#   render/charts/canvas.py  text_width, y_ticks, _straight_cells, _legend, html_legend
+#   render/charts/kinds.py   _scales, _axis_titles, _x_tick_labels, _narrow_y_boxes
 #   render/cards.py          font_files, _font; card images read back through earlier_file
 # other caches:
 #   render/charts/canvas.py  _ATTRS, the escaped attribute values charts repeat

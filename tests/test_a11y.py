@@ -483,24 +483,51 @@ def test_axe_finds_no_wcag21_aa_violations_on_an_embed_page(lang, palette, width
 MIN_PX = 12
 PHONE_KINDS = ["home", "objective", "metric", "map"]  # metric: small multiples; map: the choropleth
 
-# Each text: its font size in user units, times the screen width of its svg over the viewBox width.
-_SIZES = """() => [...document.querySelectorAll('.okr-chart text, .okr-map svg text')].map(t => {
+# Each text drawn: its font size in user units, times the screen width of its svg over the
+# viewBox width; and the HTML legends beside the charts, as they are.
+_SIZES = """() => [...[...document.querySelectorAll('.okr-chart text, .okr-map svg text')].map(t => {
   const svg = t.ownerSVGElement, box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
   const scale = vb && vb.width ? box.width / vb.width : 1;
   return {px: parseFloat(getComputedStyle(t).fontSize) * scale, text: t.textContent.trim().slice(0, 40),
-          chart: svg.getAttribute('class') || '', shown: box.width > 0};
-}).filter(t => t.shown && t.text)"""
+          chart: svg.getAttribute('class') || '', shown: box.width > 0 && t.getClientRects().length > 0};
+}), ...[...document.querySelectorAll('.okr-legend > li')].map(li => ({
+  px: parseFloat(getComputedStyle(li).fontSize), text: li.textContent.trim().slice(0, 40), chart: 'legend',
+  shown: li.getClientRects().length > 0}))].filter(t => t.shown && t.text)"""
 
 
-def _check(kind, width, server, demo, contexts, tmp_path):
-    url = url_of(server, demo, kind, LANGS[0])
-    page = open_page(contexts("light", width), url, kind)
+# Texts drawn in one svg whose boxes overlap by more than 3 px both ways, or that reach out of
+# it (boxes are the fonts' em boxes, taller than the ink: CJK fonts' by a few pixels).
+_CLASHES = """() => [...document.querySelectorAll('svg.okr-chart, .okr-map svg')].flatMap(svg => {
+  const box = svg.getBoundingClientRect();
+  const r = [...svg.querySelectorAll('text')].filter(t => t.getClientRects().length && t.textContent.trim())
+    .map(t => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom, t.textContent.trim()]; });
+  const out = r.filter(a => a[0] < box.left - 1 || a[2] > box.right + 1).map(a => a[4] + ' (outside)');
+  for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+    const a = r[i], b = r[j];
+    if (Math.min(a[2], b[2]) - Math.max(a[0], b[0]) > 3 && Math.min(a[3], b[3]) - Math.max(a[1], b[1]) > 3)
+      out.push(a[4] + ' / ' + b[4]);
+  }
+  return out;
+})"""
+
+
+def _check(kind, width, server, demo, contexts, tmp_path, lang=LANGS[0]):
+    if kind == "embed":  # a page of its own, no Material: nothing to wait for
+        url = server.url + language_prefix(demo, lang) + EMBED_PAGE
+        page = contexts("light", width).pages[0]
+        assert page.goto(url, wait_until="load").ok
+    else:
+        url = url_of(server, demo, kind, lang)
+        page = open_page(contexts("light", width), url, kind)
     page.screenshot(path=str(tmp_path / f"{kind}-{width}.png"), full_page=True)
     assert (tmp_path / f"{kind}-{width}.png").stat().st_size > 1000
     texts = page.evaluate(_SIZES)
+    assert texts or kind == "home", f"no chart text on {url}"  # the home page has cards, not charts
     small = [t for t in texts if t["px"] < MIN_PX - 0.05]
     assert not small, (f"{len(small)} of {len(texts)} chart texts under {MIN_PX} px at {width} px on {url}, "
                        f"e.g. " + "; ".join(f"{t['text']!r} {t['px']:.1f} px ({t['chart']})" for t in small[:5]))
+    clashes = page.evaluate(_CLASHES)
+    assert not clashes, f"chart texts on each other at {width} px on {url}: {clashes[:5]}"
 
 
 @pytest.mark.parametrize("kind", PHONE_KINDS)
@@ -508,8 +535,8 @@ def test_chart_text_is_at_least_12_px_at_1280(kind, server, demo, contexts, tmp_
     _check(kind, "1280", server, demo, contexts, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="charts are drawn once, 640 units wide, and scale down to fit a phone: "
-                                       "their text is 4.5-6 px at 320 px (issue 15, Phones: not done yet)")
-@pytest.mark.parametrize("kind", [k for k in PHONE_KINDS if k != "home"])
-def test_chart_text_is_at_least_12_px_at_320(kind, server, demo, contexts, tmp_path):
-    _check(kind, "320", server, demo, contexts, tmp_path)
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", [k for k in PHONE_KINDS if k != "home"] + ["embed"])
+def test_chart_text_is_at_least_12_px_at_320(kind, lang, server, demo, contexts, tmp_path):
+    """A phone: the narrow charts (ticks, the latest value, the HTML legend) and the map's legend."""
+    _check(kind, "320", server, demo, contexts, tmp_path, lang)

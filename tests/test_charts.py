@@ -99,14 +99,23 @@ def tick_value(text: str) -> float:
     return float(text[:-1] if scale != 1 else text) * scale
 
 
+def tick_texts(root: ET.Element, anchor: str) -> list[ET.Element]:
+    """The tick labels anchored so, by their own text-anchor or their group's."""
+    found = []
+    for group in root.iter():
+        if "okr-chart__tick" in classes(group):
+            found += [t for t in ([group] if group.tag == NS + "text" else group.iter(NS + "text"))
+                      if (t.get("text-anchor") or group.get("text-anchor")) == anchor]
+    return found
+
+
 def y_ticks(root: ET.Element) -> list[tuple[float, float]]:
     """(value, pixel y) of the y-axis ticks (the end-anchored tick texts)."""
-    return [(tick_value(t.text), float(t.get("y")) - 4) for t in drawn(root, "okr-chart__tick", "text")
-            if t.get("text-anchor") == "end"]
+    return [(tick_value(t.text), float(t.get("y")) - 4) for t in tick_texts(root, "end")]
 
 
 def x_ticks(root: ET.Element) -> list[str]:
-    return [t.text for t in drawn(root, "okr-chart__tick", "text") if t.get("text-anchor") == "middle"]
+    return [t.text for t in tick_texts(root, "middle")]
 
 
 def y_of(root: ET.Element, value: float) -> float:
@@ -354,8 +363,7 @@ def test_long_series_is_a_compact_line_without_dots():
     assert drawn(root, "okr-chart__point") == []
     assert len(drawn(root, "okr-chart__latest")) == 1
     assert f"{obs[-1][1]:,.1f} visits" in texts(root)
-    assert all(t.endswith("k") for t in (t.text for t in drawn(root, "okr-chart__tick", "text")
-                                         if t.get("text-anchor") == "end"))
+    assert all(t.endswith("k") for t in (t.text for t in tick_texts(root, "end")))
 
 
 def test_sixty_points_still_have_dots():
@@ -417,8 +425,10 @@ def test_edge_cases_give_well_formed_charts(kind, name):
         assert len(drawn(root, "okr-chart__latest")) == 1
     if kind != "series" or obs:
         assert 3 <= len(y_ticks(root)) <= 7
-        tick_texts = [t for t in texts(root) if t]
-        assert len(tick_texts) == len(set(tick_texts)) or name == "same day"
+        # (a narrow chart's label writes a wide one's value again, for the other width)
+        written = ["".join(t.itertext()) for t in root.iter(NS + "text") if "okr-chart__narrow" not in classes(t)]
+        written = [t for t in written if t]
+        assert len(written) == len(set(written)) or name == "same day"
     _, _, width, height = map(float, root.get("viewBox").split())
     for el in root.iter(NS + "circle"):
         assert 0 <= float(el.get("cx")) <= width and 0 <= float(el.get("cy")) <= height
@@ -450,7 +460,7 @@ def test_milestone_on_a_one_day_period():
 
 def test_negative_values_use_a_minus_sign_on_ticks():
     root = parse(series(observations=monthly([-5, -12.5, -3, -40])))
-    assert any(t.startswith("\u2212") for t in (t.text for t in drawn(root, "okr-chart__tick", "text")))
+    assert any(t.startswith("\u2212") for t in (t.text for t in tick_texts(root, "end")))
 
 
 # --- dense series ------------------------------------------------------------------------------
@@ -538,3 +548,57 @@ def test_a_label_keeps_off_a_drawn_line(line):
     canvas.label("Latest 42", [(300.0, 104.0, "start"), (300.0, 150.0, "start")], (0.0, 0.0, 640.0, 300.0))
     text = next(t for t in parse(canvas.render()).iter(f"{NS}text") if t.text == "Latest 42")
     assert float(text.get("y")) == (104.0 if line == "none" else 150.0)
+
+
+# --- narrow charts (a phone): what the theme shows under 700 px -------------------------------------
+# The browser suite measures the rendered sizes (tests/test_a11y.py); here, what the SVG gives it.
+
+
+def narrow_texts(root: ET.Element) -> list[str]:
+    return ["".join(t.itertext()) for t in root.iter(NS + "text") if "okr-chart__narrow" in classes(t)]
+
+
+def kept_ticks(root: ET.Element, axis: str) -> list[str]:
+    (group,) = [g for g in root.iter(NS + "g") if f"okr-chart__{axis}ticks" in classes(g)]
+    return [t.text for t in group.iter(NS + "text") if "okr-chart__minor" not in classes(t)]
+
+
+@pytest.mark.parametrize("kind", ["metric", "maintain", "series"])
+def test_a_narrow_chart_writes_its_latest_value_and_keeps_few_ticks(kind):
+    obs = monthly([31, 29, 27.5, 26, 24, 23, 22, 21.5, 21, 20.5, 20, 19.5])
+    root = parse(CHARTS[kind](observations=obs))
+    assert narrow_texts(root) == ["19.5 days" if kind != "maintain" else "19.5%"]
+    xs, ys = kept_ticks(root, "x"), kept_ticks(root, "y")
+    assert 1 <= len(xs) <= 3 and xs[0] == x_ticks(root)[0]      # the first tick, always
+    every_y = [t.text for t in tick_texts(root, "end")]
+    assert 2 <= len(ys) <= 3 < len(every_y) and (ys[0], ys[-1]) == (every_y[0], every_y[-1])  # lowest, highest
+
+
+def test_a_narrow_chart_leaves_out_a_value_too_long_to_fit():
+    long_unit = lambda v: f"{v:g} per 10,000 adjusted patient days in the network"  # noqa: E731
+    root = parse(metric(fmt=long_unit))
+    assert narrow_texts(root) == []      # the figure beside the chart says it; the wide label still does
+    assert any("per 10,000" in t for t in texts(root))
+
+
+def test_a_narrow_milestone_says_when_it_was_done_else_when_it_is_due():
+    assert narrow_texts(parse(milestone())) == ["Done 2026-05-02"]
+    assert narrow_texts(parse(milestone(done=None))) == ["Due 2026-06-30"]
+
+
+@pytest.mark.parametrize("kind", ["metric", "maintain", "series", "milestone"])
+def test_the_html_legend_names_what_the_svg_legend_names(kind):
+    chart = CHARTS[kind]()
+    root = parse(chart)
+    in_svg = [t.text for g in root.iter(NS + "g") if "okr-chart__legend" in classes(g) for t in g.iter(NS + "text")]
+    assert bool(in_svg) == (kind in ("metric", "maintain"))
+    in_html = [li.text for li in ET.fromstring(str(chart.legend))] if chart.legend else []
+    assert in_html == in_svg
+    classes_used = {li.get("class") for li in ET.fromstring(str(chart.legend))} if chart.legend else set()
+    assert classes_used <= {"okr-legend__observed", "okr-legend__expected", "okr-legend__original-target",
+                            "okr-legend__threshold"}  # each drawn by the theme
+
+
+def test_the_html_legend_is_escaped():
+    chart = metric(labels={**LABELS, "chart_observed": "<b>Seen</b> & counted"})
+    assert "&lt;b&gt;Seen&lt;/b&gt; &amp; counted" in str(chart.legend) and "<b>" not in str(chart.legend)

@@ -39,6 +39,7 @@ CHART_CSS = (
     ".okr-chart{color:var(--ink);font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',Arial,sans-serif}"
     ".okr-chart__axis,.okr-chart__grid,.okr-chart__tick{color:var(--muted)}"
     ".okr-chart__label{color:var(--ink);font-weight:600}"
+    ".okr-chart__narrow{display:none}"  # the SVG file has its size: never narrow
     ".okr-chart__observed,.okr-chart__point,.okr-chart__latest{color:var(--line)}"
     ".okr-chart__latest{stroke:var(--bg);stroke-width:2}"
     ".okr-chart__expected,.okr-chart__baseline,.okr-chart__today,.okr-chart__break{color:var(--guide)}"
@@ -75,8 +76,27 @@ a:focus-visible{outline:3px solid var(--link);outline-offset:2px}
 dl{margin:.6rem 0;display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;font-size:.95rem}
 dt{color:var(--muted);font-weight:600}
 dd{margin:0;font-variant-numeric:tabular-nums}
-figure{margin:.8rem 0}
+figure{margin:.8rem 0;container-type:inline-size}
 .okr-chart{display:block;width:100%;height:auto}
+ul.okr-legend{display:none;flex-wrap:wrap;gap:.2em 1.2em;margin:.4em 0 0;padding:0;list-style:none;font-size:.9rem}
+.okr-legend>li{display:flex;align-items:center;gap:.45em}
+.okr-legend>li::before{content:"";width:1.8em;border-top:2px solid var(--line)}
+.okr-legend>.okr-legend__expected::before{border-top:2px dashed var(--guide)}
+.okr-legend>.okr-legend__original-target::before{border-top:2px dotted var(--moved)}
+.okr-legend>.okr-legend__threshold::before{border-top:2px dashed var(--target)}
+@container (max-width:699px){
+.okr-chart .okr-chart__label,.okr-chart__legend,.okr-chart__minor{display:none}
+.okr-chart__narrow{display:inline;font-weight:600}
+.okr-chart__xticks,.okr-chart__yticks,.okr-chart__narrow{font-size:18px}
+.okr-chart__yticks,.okr-chart__narrow{paint-order:stroke;stroke:var(--bg);stroke-width:6px;stroke-linejoin:round}
+.okr-chart__yticks{text-anchor:start;transform:translate(13px,-13px)}
+.okr-chart__yticks text:last-child{transform:translateY(35px)}
+.okr-chart__xticks{transform:translateY(15px)}
+.okr-chart__xticks text:first-child{text-anchor:start}
+.okr-chart__xticks text:last-child{text-anchor:end}
+ul.okr-legend{display:flex}
+}
+@container (max-width:439px){.okr-chart__xticks,.okr-chart__yticks,.okr-chart__narrow{font-size:30px}}
 """
 
 

@@ -13,23 +13,29 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import product, repeat
-from operator import add, floordiv, mul, sub
+from operator import add, mul, sub
 from typing import Callable, Iterator, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
+from site_builder.render.charts.tracks import CELL, Track
+
 Point = tuple[date, float]
 
-CELL = 5  # px: the grid in which labels look for lines to avoid
 WIDTH = 640
 HEIGHT = 300
 MILESTONE_HEIGHT = 120
 FONT = 11
+# A chart shown narrower than 700 px (a phone, a narrow column) would show FONT at under 12 px:
+# there the theme hides the labels and most ticks, writes the rest at NARROW_FONT (12 px from
+# 256 px wide) and shows the HTML legend (see okr-portal.css, "Narrow charts").
+NARROW_FONT = 30
+NARROW_SCALE = NARROW_FONT / FONT
+NARROW_WIDTH = NARROW_SCALE * 1.1  # a narrow label's width over text_width(): it is bold, and wider
 MAX_DOTS = 60          # above this many observations the line is drawn without dots
 MAX_X_TICKS = 8
 _SI = {3: "k", 6: "M", 9: "G", 12: "T"}
@@ -269,58 +275,6 @@ class Frame:
         return (0.0, self.top - 4, float(WIDTH), self.bottom + 4)
 
 
-class Track:
-    """A drawn line as labels see it: the cells of a CELL-pixel grid it passes through.
-
-    A label checks the few cells under it instead of every point of a long series,
-    and the cells are found only where labels look: a block of _BLOCK points at a
-    time, each block once."""
-
-    __slots__ = ("xs", "ys", "cells", "_done")
-
-    def __init__(self, xs: Sequence[int], ys: Sequence[int]):
-        self.xs, self.ys = xs, ys  # tenths of a pixel, xs in order
-        self.cells: set[tuple[int, int]] = set()
-        self._done: bytearray | None = bytearray(-(-len(xs) // _BLOCK))
-        if len(xs) <= _BLOCK + 1:  # a straight line, or a short series: at once
-            self._mark(0, len(xs))
-            self._done = None
-
-    def crossed(self, columns: range, cells: list[tuple[int, int]]) -> int:
-        """How many of ``cells`` (in ``columns``) the line passes through."""
-        if self._done is not None:
-            self._look(columns)
-        return len(self.cells.intersection(cells))
-
-    def _look(self, columns: range) -> None:
-        xs, done = self.xs, self._done
-        first = max(0, bisect_left(xs, columns[0] * _TENTHS_A_CELL) - 1)  # the segment entering the first column
-        last = min(len(xs) - 1, bisect_left(xs, (columns[-1] + 1) * _TENTHS_A_CELL))  # the end of the one leaving
-        for b in range(first // _BLOCK, last // _BLOCK + 1):
-            if not done[b]:
-                done[b] = 1
-                self._mark(b * _BLOCK, b * _BLOCK + _BLOCK + 1)
-
-    def _mark(self, start: int, end: int) -> None:
-        xs, ys = self.xs[start:end], self.ys[start:end]
-        cells = self.cells
-        cells.update(zip(map(floordiv, xs, repeat(_TENTHS_A_CELL)), map(floordiv, ys, repeat(_TENTHS_A_CELL))))
-        # A short segment's ends cover it (the common case in a long series); a long one is
-        # followed a point every CELL pixels.
-        near = 2 * _TENTHS_A_CELL - 1
-        for i in [i for i in range(len(xs) - 1) if abs(xs[i + 1] - xs[i]) + abs(ys[i + 1] - ys[i]) >= near]:
-            x0, y0, x1, y1 = xs[i] / 10, ys[i] / 10, xs[i + 1] / 10, ys[i + 1] / 10
-            if abs(x1 - x0) + abs(y1 - y0) < 2 * CELL:
-                continue  # decided on the pixels, as the ends' cells are
-            steps = int(math.hypot(x1 - x0, y1 - y0) // 5)
-            for k in range(1, steps):
-                cells.add((int((x0 + (x1 - x0) * k / steps) // CELL), int((y0 + (y1 - y0) * k / steps) // CELL)))
-
-
-_BLOCK = 32
-_TENTHS_A_CELL = 10 * CELL
-
-
 @lru_cache(maxsize=256)  # a page's charts in each language draw the same expected paths
 def _straight_cells(points: tuple[tuple[int, int], ...]) -> frozenset[tuple[int, int]]:
     return frozenset(Track([x for x, _ in points], [y for _, y in points]).cells)
@@ -339,6 +293,11 @@ class Canvas:
         # straight lines, and the long lines (shared by the languages, see _line).
         self.line_cells: set[tuple[int, int]] = set()
         self.tracks: list[Track] = []
+        self.legend_items: tuple[tuple[str, str | None, str], ...] = ()
+        # What a narrow chart writes instead of the labels above (see NARROW_FONT), and where
+        # its ticks already are.
+        self.narrow_requests: list[tuple[str, tuple[Candidate, ...], _Box]] = []
+        self.narrow_taken: list[_Box] = []
 
     def add(self, *parts: str) -> None:
         self.parts.extend(parts)
@@ -359,9 +318,20 @@ class Canvas:
         has reserved its place, in order of priority (lowest first)."""
         self.requests.append((priority, len(self.requests), text, tuple(candidates), bounds))
 
-    def _place(self, text: str, candidates: Sequence[Candidate], bounds: _Box) -> str:
-        """The text at the first candidate place that overlaps nothing (else the least bad one)."""
-        width = text_width(text)
+    def narrow_label(self, text: str, candidates: Sequence[Candidate], bounds: _Box) -> None:
+        """A label only a narrow chart shows (at NARROW_FONT), placed against the narrow ticks
+        and the lines but not against the labels it replaces."""
+        if text_width(text) * NARROW_WIDTH <= WIDTH - 8:  # else the figure beside the chart says it
+            self.narrow_requests.append((text, tuple(candidates), bounds))
+
+    def _place(self, text: str, candidates: Sequence[Candidate], bounds: _Box, taken: list[_Box] | None = None,
+               scale: float = 1.0, cls: str = "okr-chart__label") -> str:
+        """The text at the first candidate place that overlaps nothing (else the least bad one);
+        ``scale``: its size against FONT, ``taken``: the boxes it must keep off (else the wide labels')."""
+        if taken is None:
+            taken = self.taken
+        width = text_width(text) * scale
+        font = FONT * min(scale, NARROW_SCALE)
         best: tuple[float, float, float, str, _Box] | None = None
         # The cost of a place: its area overlapping taken boxes, 10x its area outside the
         # bounds, 20 for each line cell it covers. Written out, with no call for each pair
@@ -372,9 +342,9 @@ class Canvas:
             start = x - (0.0 if anchor == "start" else width / 2 if anchor == "middle" else width)
             shift = (start if start > 2.0 else 2.0)
             shift = (shift if shift < right else right) - start     # stay inside the viewBox
-            box = x0, y0, x1, y1 = (start + shift - 2, y - FONT * 0.85, start + shift + width + 2, y + FONT * 0.3)
+            box = x0, y0, x1, y1 = (start + shift - 2, y - font * 0.85, start + shift + width + 2, y + font * 0.3)
             cost = 0.0
-            for a0, b0, a1, b1 in self.taken:
+            for a0, b0, a1, b1 in taken:
                 w = (x1 if x1 < a1 else a1) - (x0 if x0 > a0 else a0)
                 if w > 0:
                     h = (y1 if y1 < b1 else b1) - (y0 if y0 > b0 else b0)
@@ -397,18 +367,19 @@ class Canvas:
                 break
         assert best is not None
         _, x, y, anchor, box = best
-        self.taken.append(box)
-        return f'<text class="okr-chart__label" x="{num(x)}" y="{num(y)}" text-anchor="{anchor}">{escape(text)}</text>'
+        taken.append(box)
+        return f'<text class="{cls}" x="{num(x)}" y="{num(y)}" text-anchor="{anchor}">{escape(text)}</text>'
 
     def legend(self, items: Sequence[tuple[str, str | None, str]], left: float) -> float:
         """A row (or rows) of line samples with their names; returns the y below the legend."""
+        self.legend_items = tuple(items)
         if not items:
             return 12.0
         rows, y = _legend(tuple(items), left)
         self.add(*rows, "</g>")
         return y + 14
 
-    def render(self) -> Markup:
+    def render(self) -> Chart:
         cid = self.chart_id
         head = (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="okr-chart okr-chart--{escape(self.kind)}" '
@@ -422,9 +393,30 @@ class Canvas:
             f'<g font-size="{FONT}" fill="currentColor">',
             *self.parts,
             *(self._place(text, places, bounds) for _, _, text, places, bounds in sorted(self.requests)),
+            *(self._place(text, places, bounds, self.narrow_taken, NARROW_WIDTH, "okr-chart__narrow")
+              for text, places, bounds in self.narrow_requests),
             "</g></svg>",
         ]
-        return Markup("\n".join(body))
+        chart = Chart("\n".join(body))
+        chart.legend = html_legend(self.legend_items)
+        return chart
+
+
+class Chart(Markup):
+    """A chart's SVG, and its legend again as HTML (``legend``): a narrow chart shows that one
+    instead of its own, which would be too small to read there and cannot wrap."""
+
+    legend: Markup = Markup("")
+
+
+@lru_cache(maxsize=256)  # every chart of a kind has the same legend
+def html_legend(items: tuple[tuple[str, str | None, str], ...]) -> Markup:
+    """The legend as a list; the theme draws each line sample from its class (okr-legend__observed…)."""
+    if not items:
+        return Markup("")
+    rows = "".join(f'<li class="okr-legend__{cls.removeprefix("okr-chart__")}">{escape(text)}</li>'
+                   for cls, _, text in items)
+    return Markup(f'<ul class="okr-legend">{rows}</ul>')
 
 
 # --- shared pieces -------------------------------------------------------------------

@@ -31,7 +31,8 @@ from typing import Callable, Mapping, Sequence
 from markupsafe import Markup, escape
 
 from site_builder.render.charts.canvas import (
-    DASH, FONT, HEIGHT, MAX_DOTS, MILESTONE_HEIGHT, WIDTH, Candidate, Canvas, ChartLabels, Frame, Point,
+    DASH, FONT, HEIGHT, MAX_DOTS, MILESTONE_HEIGHT, NARROW_SCALE, WIDTH, Candidate, Canvas, Chart, ChartLabels,
+    Frame, Point,
     date_range, day_text, element, num, stroke, text_width, value_range, x_ticks, y_ticks,
 )
 from site_builder.render.charts.lines import breaks_marked, decimate, dot, flag_word, line as drawn_line
@@ -104,9 +105,10 @@ def _axes(canvas: Canvas, f: Frame, yticks: Sequence[tuple[float, str]], xticks:
     canvas.taken.append((0.0, 0.0, f.left - 8, float(canvas.height)))    # tick labels and axis title
     canvas.add(
         *_scales(f, tuple(yticks), tuple(d for d, _ in xticks)),
-        *(_tick_label(f.x(d), f.bottom + 18, t) for d, t in xticks),
+        _x_tick_labels(tuple((f.x(d), t) for d, t in xticks), f.bottom + 18),
         *_axis_titles(f.left, f.right, f.top, f.bottom, canvas.height, labels["date"], labels["value"]),
     )
+    canvas.narrow_taken.extend(_narrow_y_boxes(f, tuple(yticks)))
 
 
 @lru_cache(maxsize=256)  # the same in every language: y ticks are numbers, x ticks only placed here
@@ -117,7 +119,7 @@ def _scales(f: Frame, yticks: tuple[tuple[float, str], ...], xdays: tuple[date, 
     return (
         stroke("path", "okr-chart__grid", None, d=grid or None, **{"stroke-opacity": 0.2}),
         stroke("path", "okr-chart__axis", None, d=f"M{num(f.left)} {num(f.top)}V{num(f.bottom)}H{num(f.right)}{marks}"),
-        *(_y_tick_label(f.left - 9, f.y(v) + 4, t) for v, t in yticks),
+        _y_tick_labels(f.left - 9, tuple((f.y(v) + 4, t) for v, t in yticks)),
     )
 
 
@@ -130,17 +132,67 @@ def _axis_titles(left: float, right: float, top: float, bottom: float, height: i
                          "text-anchor": "middle"}, escape(y_title)))
 
 
-@lru_cache(maxsize=1024)
-def _y_tick_label(x: float, y: float, text: str) -> str:
-    return element("text", {"class": "okr-chart__tick", "x": x, "y": y, "text-anchor": "end"}, escape(text))
+# A narrow chart (see canvas.NARROW_FONT) writes its y ticks inside the plot, left-aligned 13
+# units right of where the wide ones end and 13 above their grid line (the top one 22 below
+# it, inside the plot): the theme moves them so, and labels placed for it keep off them.
+_NARROW_Y_SHIFT, _NARROW_Y_RISE, _NARROW_TOP_DROP = 13, 13, 22
+
+
+def _y_tick_labels(x: float, ticks: tuple[tuple[float, str], ...]) -> str:
+    """The y tick labels (baselines ``y``), lowest first, right-aligned at ``x``; those a narrow
+    chart leaves out marked okr-chart__minor."""
+    keep = _narrow_rows(len(ticks))
+    texts = "".join(element("text", {"class": None if i in keep else "okr-chart__minor", "x": x, "y": y}, escape(text))
+                    for i, (y, text) in enumerate(ticks))
+    return f'<g class="okr-chart__tick okr-chart__yticks" text-anchor="end">{texts}</g>'
+
+
+def _narrow_rows(count: int) -> frozenset[int]:
+    """The y ticks a narrow chart keeps: the lowest and the highest, and the middle one when
+    it is two steps or more from both."""
+    return frozenset({0, count - 1} | ({count // 2} if count == 3 or count >= 5 else set()))
+
+
+@lru_cache(maxsize=256)
+def _narrow_y_boxes(f: Frame, yticks: tuple[tuple[float, str], ...]) -> tuple[tuple[float, float, float, float], ...]:
+    """Where a narrow chart's y tick labels are, for its narrow labels to keep off."""
+    keep, x, font = _narrow_rows(len(yticks)), f.left - 9 + _NARROW_Y_SHIFT, FONT * NARROW_SCALE
+    boxes = []
+    for i, (value, text) in enumerate(yticks):
+        if i in keep:
+            y = f.y(value) + 4 + (_NARROW_TOP_DROP if i == len(yticks) - 1 else -_NARROW_Y_RISE)
+            boxes.append((x - 2, y - font * 0.85, x + text_width(text) * NARROW_SCALE + 2, y + font * 0.3))
+    return tuple(boxes)
 
 
 @lru_cache(maxsize=1024)  # charts of one period share their x ticks
-def _tick_label(x: float, y: float, text: str) -> str:
-    """An x tick label centred under its tick, kept inside the viewBox."""
-    half = text_width(text) / 2
-    x = min(max(x, half + 2), WIDTH - half - 2)
-    return element("text", {"class": "okr-chart__tick", "x": x, "y": y, "text-anchor": "middle"}, escape(text))
+def _x_tick_labels(places: tuple[tuple[float, str], ...], y: float) -> str:
+    """The x tick labels centred under their ticks, kept inside the viewBox; those a narrow
+    chart leaves out marked okr-chart__minor (it writes the first from its tick on and the
+    last up to its tick, the theme says)."""
+    places = tuple((min(max(x, text_width(t) / 2 + 2), WIDTH - text_width(t) / 2 - 2), t) for x, t in places)
+    keep = _narrow_columns(places)
+    texts = "".join(element("text", {"class": None if i in keep else "okr-chart__minor", "x": x, "y": y}, escape(t))
+                    for i, (x, t) in enumerate(places))
+    return f'<g class="okr-chart__tick okr-chart__xticks" text-anchor="middle">{texts}</g>'
+
+
+def _narrow_columns(places: Sequence[tuple[float, str]]) -> frozenset[int]:
+    """The x ticks a narrow chart keeps: the first, the last when the two do not meet, and the
+    one nearest the middle when it fits between them."""
+    if len(places) <= 1:
+        return frozenset(range(len(places)))
+    widths = [text_width(t) * NARROW_SCALE for _, t in places]
+    first_end, last_start = places[0][0] + widths[0] + 12, places[-1][0] - widths[-1] - 12
+    if first_end > last_start:
+        return frozenset({0})
+    keep = {0, len(places) - 1}
+    middle = (places[0][0] + places[-1][0]) / 2
+    inner = sorted(range(1, len(places) - 1), key=lambda i: abs(places[i][0] - middle))[:1]
+    for i in inner:
+        if places[i][0] - widths[i] / 2 >= first_end and places[i][0] + widths[i] / 2 <= last_start:
+            keep.add(i)
+    return frozenset(keep)
 
 
 def _around(x: float, y: float, prefer_above: bool = True) -> list[Candidate]:
@@ -180,6 +232,10 @@ def _observed(canvas: Canvas, f: Frame, series: _Series, fmt: Callable[[float], 
     canvas.reserve(x, y, 6)
     # The line arrives from the left: right of the latest point is free, when there is room.
     canvas.label(fmt(value), [(x + 10, y + 4, "start"), *_around(x, y)], f.bounds, priority=0)
+    canvas.narrow_taken.append((x - 8, y - 8, x + 8, y + 8))
+    above_axis = (0.0, f.top - 4, float(WIDTH), f.bottom - 2)  # the narrow x ticks are below it
+    canvas.narrow_label(fmt(value), [(x - 12, y - 14, "end"), (x + 12, y + 10, "start"), (x - 12, y + 34, "end"),
+                                     (x, y - 16, "middle"), (x, y + 36, "middle")], above_axis)
 
 
 def _diamond(cls: str, x: float, y: float, hollow: bool = False) -> str:
@@ -211,7 +267,7 @@ def _legend_observed(labels: Mapping[str, str]) -> tuple[str, None, str]:
 def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: Point, target: Point,
                     original_target: Point | None = None, as_of: date,
                     fmt: Callable[[float], str], labels: Mapping[str, str],
-                    title: str, description: str, flags: Sequence[tuple[date, str]] = ()) -> Markup:
+                    title: str, description: str, flags: Sequence[tuple[date, str]] = ()) -> Chart:
     """Progress of a metric key result: observations, expected path, baseline and target."""
     series = _series(observations)
     original = original_target if original_target is not None and original_target != target else None
@@ -249,7 +305,7 @@ def metric_kr_chart(*, chart_id: str, observations: Sequence[Point], baseline: P
 def maintain_chart(*, chart_id: str, observations: Sequence[Point], start: date, end: date,
                    minimum: float | None, maximum: float | None, as_of: date,
                    fmt: Callable[[float], str], labels: Mapping[str, str], title: str, description: str,
-                   flags: Sequence[tuple[date, str]] = ()) -> Markup:
+                   flags: Sequence[tuple[date, str]] = ()) -> Chart:
     """A level to hold: observations against the threshold line(s) and the acceptable band."""
     series = _series(observations)
     limits = [(v, key) for v, key in ((minimum, "threshold_min"), (maximum, "threshold_max")) if v is not None]
@@ -280,7 +336,7 @@ def maintain_chart(*, chart_id: str, observations: Sequence[Point], start: date,
 
 
 def milestone_chart(*, chart_id: str, start: date, end: date, due: date, done: date | None, as_of: date,
-                    fmt_date: Callable[[date], str], labels: Mapping[str, str], title: str, description: str) -> Markup:
+                    fmt_date: Callable[[date], str], labels: Mapping[str, str], title: str, description: str) -> Chart:
     """A timeline of the period with the due date, the done date when done, and the as-of line."""
     lo, hi = date_range([start, end, due, *([done] if done else [])])
     canvas = Canvas("milestone", chart_id, title, description, MILESTONE_HEIGHT)
@@ -291,7 +347,7 @@ def milestone_chart(*, chart_id: str, start: date, end: date, due: date, done: d
     marks = "".join(f"M{num(f.x(d))} {num(line_y)}v5" for d, _ in ticks)
     canvas.add(stroke("path", "okr-chart__axis", None, d=f"M{num(f.left)} {num(line_y)}H{num(f.right)}{caps}{marks}",
                        **{"stroke-width": 1.5}),
-               *(_tick_label(f.x(d), line_y + 19, t) for d, t in ticks))
+               _x_tick_labels(tuple((f.x(d), t) for d, t in ticks), line_y + 19))
     bottom_row = (0.0, line_y + 24, WIDTH, MILESTONE_HEIGHT)
     canvas.label(labels["chart_start"], [(f.x(start), MILESTONE_HEIGHT - 6, "start")], bottom_row)
     canvas.label(labels["chart_end"], [(f.x(end), MILESTONE_HEIGHT - 6, "end")], bottom_row)
@@ -311,6 +367,10 @@ def milestone_chart(*, chart_id: str, start: date, end: date, due: date, done: d
     canvas.label(f"{labels['due']} {fmt_date(due)}", _row_places(dx, rows), top_area)
     if done is not None:
         canvas.label(f"{labels['done']} {fmt_date(done)}", _row_places(f.x(done), rows), top_area)
+    # A narrow timeline says the one date that matters now: when it was done, else when it is due.
+    said, at = (f"{labels['done']} {fmt_date(done)}", f.x(done)) if done is not None else (
+        f"{labels['due']} {fmt_date(due)}", dx)
+    canvas.narrow_label(said, _row_places(at, rows[:1]), top_area)
     _today(canvas, f, as_of, labels, 4.0, line_y + 8)
     return canvas.render()
 
@@ -321,7 +381,7 @@ def _row_places(x: float, rows: Sequence[float]) -> list[Candidate]:
 
 def series_chart(*, chart_id: str, observations: Sequence[Point], fmt: Callable[[float], str],
                  labels: Mapping[str, str], title: str, description: str,
-                 flags: Sequence[tuple[date, str]] = ()) -> Markup:
+                 flags: Sequence[tuple[date, str]] = ()) -> Chart:
     """The full series of a metric, with its latest value written."""
     series = _series(observations)
     canvas = Canvas("series", chart_id, title, description, HEIGHT)
@@ -353,7 +413,8 @@ def small_chart(*, chart_id: str, observations: Sequence[Point], fmt: Callable[[
         return Markup("\n".join([*parts, "</g></svg>"]))
     lo, hi = date_range(list(dates) or [d for d, _ in series.ends])
     y0, y1, ticks = y_ticks(*value_range(list(values) or [v for _, v in series.ends]))
-    f = Frame(42.0, 26.0, SMALL_WIDTH - 14.0, SMALL_HEIGHT - 22.0, lo.toordinal(), hi.toordinal(), y0, y1)
+    # (the latest value is written above the plot, at 15 units on a narrow screen: 34 is clear of it)
+    f = Frame(42.0, 34.0, SMALL_WIDTH - 14.0, SMALL_HEIGHT - 22.0, lo.toordinal(), hi.toordinal(), y0, y1)
     grid = "".join(f"M{num(f.left)} {num(f.y(v))}H{num(f.right)}" for v, _ in ticks)
     parts += [stroke("path", "okr-chart__grid", None, d=grid, **{"stroke-opacity": 0.2}),
               stroke("path", "okr-chart__axis", None, d=f"M{num(f.left)} {num(f.top)}V{num(f.bottom)}H{num(f.right)}"),

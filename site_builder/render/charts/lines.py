@@ -14,7 +14,8 @@ from typing import Mapping, Sequence
 
 from markupsafe import escape
 
-from site_builder.render.charts.canvas import WIDTH, Canvas, Frame, Point, Track, day_text, element, points_tenths, stroke
+from site_builder.render.charts.canvas import WIDTH, Canvas, Frame, Point, day_text, element, points_tenths, stroke
+from site_builder.render.charts.tracks import Track
 from site_builder.speed import LINES
 
 DASH_BREAK = "1 3"  # the marker of a method change

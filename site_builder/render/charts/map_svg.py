@@ -35,7 +35,7 @@ MAX_HEIGHT = 420
 PAD = 2
 TOLERANCE = 0.6  # in viewBox units: about a pixel wherever the map is drawn
 LEGEND_FONT = 15
-ROW = 22
+ROW = 32  # room for the legend at 21 units, which a narrow map shows (okr-portal.css, "Maps")
 SWATCH = (28, 15)
 CLASSES = 5
 # Light to dark: ColorBrewer "Blues". The pattern over each shade (none over the lightest)
