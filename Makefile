@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: site serve test bench audit dist clean
+.PHONY: site serve test bench audit dist clean catalogs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: $(BIN)/.installed $(NODE_DEPS)
 dist: $(BIN)/.installed
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
+
+# The product's own words: site_builder/locale/okr-portal.pot regenerated from the message keys the
+# code and templates use (the English is written in the .pot), and each language's .po updated
+# from it (changed English becomes fuzzy). See tools/catalogs.py.
+catalogs: $(BIN)/.installed
+	$(BIN)/python tools/catalogs.py
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench.py

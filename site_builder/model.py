@@ -78,6 +78,10 @@ class Settings:
     logo: str | None = None  # [2] the organization's mark, a path from the portal root (okrs/logo.svg)
     logo_data: bytes | None = field(default=None, compare=False, repr=False)  # its bytes, read by load
     repo_url: str | None = None  # [2] where "propose a change" links point
+    # the portal's own words: language -> key -> text, from okrs/locale/<lang>.po (source.load_locale)
+    locale: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False, repr=False)
+    # the issue forms its repository has (repo_links.issue_forms): "check-in.yml", "new-value.yml"
+    issue_forms: frozenset[str] = frozenset()
 
     @property
     def default_language(self) -> str:

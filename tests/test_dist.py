@@ -185,7 +185,8 @@ def test_the_sdist_and_the_wheel_hold_every_file_of_the_package(clone, dist, whe
                    "site_builder/defaults/mkdocs.yml", "site_builder/defaults/theme/main.html",
                    "site_builder/defaults/theme/assets/stylesheets/okr-portal.css",
                    "site_builder/scaffold/dot-gitignore", "site_builder/scaffold/dot-github/workflows/publish.yml",
-                   "site_builder/scaffold/requirements.txt"):
+                   "site_builder/scaffold/requirements.txt",
+                   "site_builder/locale/okr-portal.pot", "site_builder/locale/zh_TW/LC_MESSAGES/okr-portal.po"):
         assert needed in expected
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
     assert expected <= in_wheel, sorted(expected - in_wheel)

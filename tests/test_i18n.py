@@ -14,7 +14,8 @@ import pytest
 
 from conftest import REPO
 from site_builder.render.formats import format_date, format_month, format_number, format_value, language_name
-from site_builder.render.messages import MESSAGES, messages
+from site_builder.catalogs import english, parse_po, po_path, product_languages, product_translation, translation_problem
+from site_builder.render.messages import messages
 from test_site import AS_OF, page, text_of
 
 PACKAGE = REPO / "site_builder"
@@ -27,29 +28,38 @@ def _placeholders(text: str) -> set[str]:
 # --- the catalog --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lang", sorted(set(MESSAGES) - {"en"}))
+@pytest.mark.parametrize("lang", product_languages())
 def test_every_message_has_a_translation_with_the_same_placeholders(lang):
-    english, other = MESSAGES["en"], MESSAGES[lang]
-    assert sorted(set(english) - set(other)) == [], f"{lang} lacks these messages"
-    assert sorted(set(other) - set(english)) == [], f"{lang} has messages English does not"
-    for key, text in other.items():
-        assert text.strip(), f"{lang} {key} is empty"
-        assert _placeholders(text) == _placeholders(english[key]), f"{lang} {key}: placeholders differ"
+    """Complete: every message of the .pot translated, none fuzzy (shown in English), none for
+    older English, none with other placeholders or with markup."""
+    assert len(product_languages()) >= 1 and len(english()) > 250
+    with po_path(lang).open(encoding="utf-8") as f:
+        entries = parse_po(f)
+    by_key = {e.key: e for e in entries}
+    assert sorted(set(english()) - set(by_key)) == [], f"{lang} lacks these messages"
+    assert sorted(set(by_key) - set(english())) == [], f"{lang} has messages English does not"
+    for key, entry in by_key.items():
+        assert entry.text.strip() and not entry.fuzzy, f"{lang} {key} is not translated"
+        assert entry.english == english()[key], f"{lang} {key} translates older English"
+        assert translation_problem(english()[key], entry.text) is None, f"{lang} {key}"
+        assert _placeholders(entry.text) == _placeholders(english()[key]), f"{lang} {key}: placeholders differ"
+    assert product_translation(lang) == {key: e.text for key, e in by_key.items()}
 
 
 def test_zh_tw_messages_are_chinese():
     # Every message with words has Chinese in it; one of punctuation only (a separator such as
     # "：") has nothing to translate but its punctuation, which must not be the English one.
-    untranslated = [key for key, text in MESSAGES["zh-TW"].items()
+    chinese = product_translation("zh-TW")
+    untranslated = [key for key, text in chinese.items()
                     if not re.search(r"[\u4e00-\u9fff]", text)
-                    and (re.search(r"[A-Za-z]", re.sub(r"\{[a-z_]+\}", "", text)) or text == MESSAGES["en"].get(key))]
-    assert untranslated == []
+                    and (re.search(r"[A-Za-z]", re.sub(r"\{[a-z_]+\}", "", text)) or text == english().get(key))]
+    assert len(chinese) > 250 and untranslated == []
 
 
 def _keys_used_in_code() -> set[str]:
     """Message keys named literally in the package: msg["key"], msg.key, msg['key']."""
     used = set()
-    for path in [*PACKAGE.glob("*.py"), *PACKAGE.glob("templates/*.j2")]:
+    for path in [*PACKAGE.rglob("*.py"), *PACKAGE.glob("templates/*.j2")]:
         source = path.read_text("utf-8")
         used |= set(re.findall(r"""\bmsg\[["']([a-z_.]+)["']\]""", source))
         if path.suffix == ".j2":
@@ -60,7 +70,7 @@ def _keys_used_in_code() -> set[str]:
 def test_every_message_the_code_names_is_in_the_catalog():
     used = _keys_used_in_code()
     assert len(used) > 40  # the scan finds the code's messages
-    assert sorted(used - set(MESSAGES["en"])) == []
+    assert sorted(used - set(english())) == []
 
 
 def test_a_language_without_a_catalog_falls_back_to_english():
@@ -101,6 +111,13 @@ def demo_site(tmp_path_factory):
     return root
 
 
+def _x_ticks(html_text: str) -> list[str]:
+    """A chart's x tick labels: each a text of the x ticks' group (or, drawn one by one, centred)."""
+    groups = re.findall(r'<g class="okr-chart__tick okr-chart__xticks"[^>]*>(.*?)</g>', html_text, re.S)
+    return [t for g in groups for t in re.findall(r"<text[^>]*>([^<]*)</text>", g)] + re.findall(
+        r'<text class="okr-chart__tick"[^>]*text-anchor="middle">([^<]*)', html_text)
+
+
 def test_each_language_is_a_site_of_its_own(demo_site):
     english, chinese = page(demo_site, ""), page(demo_site, "zh-TW")
     assert '<html lang="en"' in english and '<html lang="zh-TW"' in chinese
@@ -111,11 +128,11 @@ def test_each_language_is_a_site_of_its_own(demo_site):
     objective = page(demo_site, "zh-TW/objectives/veteran-access")
     assert "資料截至" in text_of(objective)
     # Chart text too: month ticks and the points' tooltips.
-    ticks = re.findall(r'<text class="okr-chart__tick"[^>]*text-anchor="middle">([^<]*)', objective)
+    ticks = _x_ticks(objective)
     assert "2026年1月" in ticks and not any(re.fullmatch(r"\d{4}-\d\d", t) for t in ticks)
     assert "<title>2026年1月1日: " in objective
     english = page(demo_site, "objectives/veteran-access")
-    assert "Jan 2026" in re.findall(r'<text class="okr-chart__tick"[^>]*text-anchor="middle">([^<]*)', english)
+    assert "Jan 2026" in _x_ticks(english)
     assert "<title>Jan 1, 2026: " in english
 
 

@@ -17,6 +17,9 @@ from site_builder.engine.runner import defaults_dir
 from site_builder.commands.init import Planned, init, pin, pin_from, requirement
 
 EXPECTED = {
+    ".github/ISSUE_TEMPLATE/check-in.yml",
+    ".github/ISSUE_TEMPLATE/new-value.yml",
+    ".github/workflows/issue-form.yml",
     ".github/workflows/publish.yml",
     ".github/workflows/pull-request.yml",
     ".github/workflows/refresh.yml",

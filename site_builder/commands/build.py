@@ -122,14 +122,16 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
     seconds["search"] = lap()  # the Chinese search dictionary, when there is none yet on this machine
     notices = (published.notice,) if published and published.notice else ()
     notices = font_notices(settings.languages) + notices  # the card images' fonts
-    return Generated(checked, pages, changed, history.warnings + _catalog_warnings(settings.languages) + notices,
+    return Generated(checked, pages, changed, history.warnings + _catalog_warnings(settings) + notices,
                      seconds, configs, envs)
 
 
-def _catalog_warnings(languages) -> tuple[str, ...]:
+def _catalog_warnings(settings) -> tuple[str, ...]:
+    translated = [code for code, words in settings.locale.items() if words]  # okrs/locale/<lang>.po
     return tuple(f"okr-portal has no message catalog for {lang!r}: the words it writes itself "
-                 f"(statuses, labels, headings) are in English on that language's pages"
-                 for lang in languages if not has_catalog(lang))
+                 f"(statuses, labels, headings) are in English on that language's pages "
+                 f"(okrs/locale/{lang}.po can translate them)"
+                 for lang in settings.languages if not has_catalog(lang, translated))
 
 
 def _engine_env(root: Path, lang: str) -> dict:

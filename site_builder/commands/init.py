@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from site_builder import __version__
+from site_builder.editing.issue_forms import scaffold_forms
 from site_builder.engine.runner import defaults_dir
 
 SCAFFOLD = "scaffold"
@@ -203,6 +204,8 @@ def plan(today: date | None = None, pinned: Pin | None = None) -> list[Planned]:
         if rel.endswith(".csv"):
             text = _drop_future_rows(text, today)
         files.append(Planned(_target_name(rel, today), text.encode("utf-8")))
+    # The issue forms list the example's key results and metrics (okr-portal forms remakes them).
+    files += [Planned(rel, data) for rel, data in scaffold_forms({f.rel: f.data for f in files})]
     # The packaged site settings and theme, as starting copies (links resolved).
     defaults = defaults_dir()
     files.append(Planned("mkdocs.yml", (defaults / "mkdocs.yml").read_bytes()))

@@ -47,8 +47,15 @@ class Merged:
 
 
 def merge(existing: bytes | None, rel: str, values: Mapping[GroupKey, Mapping[date, float]],
-          schema: int | None = 1, dimensions: tuple[Dimension, ...] = (), meta_rel: str | None = None) -> Merged:
+          schema: int | None = 1, dimensions: tuple[Dimension, ...] = (), meta_rel: str | None = None,
+          cells: Mapping[str, str] | None = None, keep_order: bool = False) -> Merged:
     """Upsert ``values`` (by group, then date) into a metric CSV's bytes (None: no file yet).
+
+    ``cells`` (note, flag: `okr-portal record`) are set on every row upserted, their column
+    added to the header when the file has none; a row whose only change is one of them is
+    written too. ``keep_order`` leaves a file in no order as it is, each new row after the last
+    of its group dated before it, rather than putting the file in date order, and every row that
+    does not change as it was written, byte for byte.
 
     ``schema`` is the portal's and ``dimensions`` the metric's: the file is read as
     validate reads it, and refused (FeedError) when validate would refuse it, but
@@ -56,11 +63,12 @@ def merge(existing: bytes | None, rel: str, values: Mapping[GroupKey, Mapping[da
     header is added (at its end, empty in the rows already there) when the file is
     written."""
     ranks = _ranks(dimensions)
+    cells = dict(cells or {})
     fresh = sorted(((when, ranks(group), group, value) for group, series in values.items()
                     for when, value in series.items()), key=lambda item: item[:2])
     if existing is None:
-        columns = ["date", "value", *(d.id for d in dimensions)]
-        rows = [_new_row(columns, when, group, value) for when, _, group, value in fresh]
+        columns = ["date", "value", *(d.id for d in dimensions), *cells]
+        rows = [_new_row(columns, when, group, value, cells) for when, _, group, value in fresh]
         return Merged(_csv_bytes(columns, rows, "\n", ""), len(rows), [])
     try:
         text = existing.decode("utf-8-sig")
@@ -77,8 +85,13 @@ def merge(existing: bytes | None, rel: str, values: Mapping[GroupKey, Mapping[da
         raise FeedError(f"{where}: {first.message}; fix it first (okr-portal validate)")
     bom = "\ufeff" if existing.startswith(b"\xef\xbb\xbf") else ""
     newline = "\r\n" if "\r\n" in text else "\n"
-    table = [row for row in csv.reader(io.StringIO(text, newline=""), strict=True)]
-    header, rows = table[0], [r for r in table[1:] if r and not (len(r) == 1 and not r[0].strip())]
+    table, raws = _table(text)
+    header = table[0]
+    rows, raw_of = [], {}  # each row's text as written, and the row as read: written back when unchanged
+    for row, raw in zip(table[1:], raws[1:]):
+        if row and not (len(row) == 1 and not row[0].strip()):
+            rows.append(row)
+            raw_of[id(row)] = raw
     columns = [h.strip() for h in header]
     i_date, i_value = columns.index("date"), columns.index("value")
     i_dims = [(d.id, columns.index(d.id)) for d in dimensions if d.id in columns]
@@ -87,17 +100,24 @@ def merge(existing: bytes | None, rel: str, values: Mapping[GroupKey, Mapping[da
     by_key: dict[tuple[GroupKey, date], list[str]] = {}
     for row in rows:
         row += [""] * (width - len(row))
+        raw_of[id(row)] = (raw_of[id(row)], list(row))
         group = tuple((name, row[i].strip()) for name, i in i_dims if row[i].strip())
         when = date.fromisoformat(row[i_date].strip())
         kept.append((row, group, when))
         by_key[(group, when)] = row
-    missing = [d.id for d in dimensions if d.id not in columns]
+    missing = [d.id for d in dimensions if d.id not in columns] + [name for name in cells if name not in columns]
     out_columns = columns + missing
-    added, revised, new_rows = 0, [], []
+    for row, _, _ in kept:
+        row += [""] * len(missing)
+    added, revised, new_rows, touched = 0, [], [], 0
     for when, _, group, value in fresh:
         row = by_key.get((group, when))
+        if row is not None:
+            for name, cell in cells.items():
+                touched += row[out_columns.index(name)] != cell
+                row[out_columns.index(name)] = cell
         if row is None:
-            new_rows.append((_new_row(out_columns, when, group, value), group, when))
+            new_rows.append((_new_row(out_columns, when, group, value, cells), group, when))
             added += 1
         elif not row[i_value].strip():
             row[i_value] = canonical(value)  # a date that held no observation now has one
@@ -105,18 +125,36 @@ def merge(existing: bytes | None, rel: str, values: Mapping[GroupKey, Mapping[da
         elif float(row[i_value]) != value:
             revised.append((when, float(row[i_value]), value, group))
             row[i_value] = canonical(value)
-    if not added and not revised:
+    if not added and not revised and not touched:
         return Merged(None, 0, [])
-    for row, _, _ in kept:
-        row += [""] * len(missing)
     blocks = _blocks(kept)
     if blocks is not None:  # the file lists each group's rows together: a new row joins its own group
         for _, group, _ in new_rows:
             blocks.setdefault(group, len(blocks))  # a new group after the others (new_rows are in the metric's order)
         merged = sorted(kept + new_rows, key=lambda item: (blocks[item[1]], item[2]))
+    elif keep_order and any(a[2] > b[2] for a, b in zip(kept, kept[1:])):
+        merged = _in_place(kept, new_rows)
     else:  # by date: among the rows of its date (and a file in no order is put in date order, as fetch always has)
         merged = sorted(kept + new_rows, key=lambda item: item[2])
+    if keep_order and not missing:
+        return Merged(_text_keeping(raws[0], [row for row, _, _ in merged], raw_of, newline, bom), added, revised)
     return Merged(_csv_bytes(header + missing, [row for row, _, _ in merged], newline, bom), added, revised)
+
+
+def _in_place(kept: list, new_rows: list) -> list:
+    """``kept`` in its own order, each new row after the last row of its group dated on or before
+    it and the other groups' rows of that date (else before its group's first row; a new group's
+    after the last row dated before it)."""
+    out = list(kept)
+    for new in new_rows:
+        _, group, when = new
+        same = [i for i, (_, g, d) in enumerate(out) if g == group]
+        before = [i for i in same if out[i][2] <= when] or [i for i, item in enumerate(out) if item[2] <= when]
+        at = before[-1] + 1 if before else (same[0] if same else 0)
+        while before and at < len(out) and out[at][2] == out[at - 1][2] and out[at][1] != group:
+            at += 1  # past the other groups' rows of that date: a file listing each date's groups together
+        out.insert(at, new)
+    return out
 
 
 def _blocks(kept: list[tuple[list[str], GroupKey, date]]) -> dict[GroupKey, int] | None:
@@ -159,9 +197,40 @@ def _header(text: str) -> list[str] | None:
     return None if first is None else [name.strip() for name in first]
 
 
-def _new_row(columns: list[str], when: date, group: GroupKey, value: float) -> list[str]:
-    cells = dict(group, date=when.isoformat(), value=canonical(value))
+def _new_row(columns: list[str], when: date, group: GroupKey, value: float,
+             extra: Mapping[str, str] | None = None) -> list[str]:
+    cells = dict(group, **(extra or {}), date=when.isoformat(), value=canonical(value))
     return [cells.get(name, "") for name in columns]
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # as csv.reader counts lines (newline="")
+
+
+def _table(text: str) -> tuple[list[list[str]], list[str]]:
+    """The CSV's rows, and the text each was read from (a quoted cell may span lines)."""
+    lines = _LINE.findall(text)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    table, raws, start = [], [], 0
+    for row in reader:
+        table.append(row)
+        raws.append("".join(lines[start:reader.line_num]))
+        start = reader.line_num
+    return table, raws
+
+
+def _text_keeping(header: str, rows: list[list[str]], raw_of: dict, newline: str, bom: str) -> bytes:
+    """The file with every row that did not change as it was written, byte for byte."""
+    parts = [header]
+    for row in rows:
+        raw, as_read = raw_of.get(id(row), (None, None))
+        if raw is None or row != as_read:
+            out = io.StringIO()
+            csv.writer(out, lineterminator=newline).writerow(row)
+            raw = out.getvalue()
+        if not parts[-1].endswith(("\n", "\r")):
+            parts[-1] += newline  # the last line had none: rows follow it now
+        parts.append(raw)
+    return (bom + "".join(parts)).encode("utf-8")
 
 
 def _csv_bytes(header: list[str], rows: list[list[str]], newline: str, bom: str) -> bytes:

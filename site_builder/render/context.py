@@ -43,6 +43,14 @@ class Context:
     msg: dict
     history: History = UNAVAILABLE
 
+    def __post_init__(self):
+        # The portal's own words (okrs/locale/<lang>.po) over okr-portal's, whoever made the
+        # context (the site's pages, the report): messages(lang) alone cannot know the portal.
+        settings = self.portal.settings
+        words = settings.locale.get(self.lang) if settings is not None else None
+        if words:
+            object.__setattr__(self, "msg", {**self.msg, **words})
+
     @cached_property
     def chart_labels(self) -> ChartLabels:
         """The catalog as charts read it, with this language's days and months."""

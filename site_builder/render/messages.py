@@ -1,23 +1,25 @@
 """Every string the product itself writes on the site, by language.
 
-Templates read these as a plain mapping (``msg.key``), never by calling
-Python; a language without a string falls back to English.
+The words are gettext catalogs (site_builder/catalogs.py reads them): okr-portal's own, and a
+portal's ``okrs/locale/<lang>.po`` (read by the load stage into Settings.locale) over them.
+Templates read the result as a plain mapping (``msg.key``), never by calling Python; a
+message with no translation is shown in English.
 """
 
 from __future__ import annotations
 
-from site_builder.render.messages_en import EN
-from site_builder.render.messages_zh_tw import ZH_TW
+from typing import Collection, Mapping
 
-# One module per language, each a plain dict of key -> text.
-MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh-TW": ZH_TW}
+from site_builder.catalogs import english, product_languages, product_translation, same_language
 
 
-def messages(lang: str) -> dict[str, str]:
-    """The catalog for ``lang``, with English for anything not translated."""
-    return {**MESSAGES["en"], **MESSAGES.get(lang, {})}
+def messages(lang: str, portal_words: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The catalog for ``lang``: English, under okr-portal's translation, under the portal's own
+    (``portal_words``: key -> text, from its okrs/locale/<lang>.po, already checked)."""
+    return {**english(), **product_translation(lang), **(portal_words or {})}
 
 
-def has_catalog(lang: str) -> bool:
-    """Whether okr-portal's own words exist in ``lang`` (English needs none)."""
-    return lang in MESSAGES
+def has_catalog(lang: str, portal_languages: Collection[str] = ()) -> bool:
+    """Whether okr-portal's own words exist in ``lang`` (English needs none), in its catalogs or
+    in the portal's (``portal_languages``: those it has an okrs/locale/<lang>.po for)."""
+    return any(same_language(lang, code) for code in ("en", *product_languages(), *portal_languages))

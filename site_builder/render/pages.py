@@ -23,6 +23,7 @@ from site_builder.render import data_quality_pages, data_quality_views, overdue_
 from site_builder.render import explanation_marks, explanation_pages
 from site_builder.render import cards
 from site_builder.render import embeds, share_views
+from site_builder.render import propose_links
 from site_builder.render.api import okrs_json, published_metrics
 from site_builder.render.datapackage import DATAPACKAGE_DOC, datapackage_json
 from site_builder.compute.overdue import is_overdue
@@ -233,7 +234,8 @@ def _objective(ctx: Context, status: ObjectiveStatus, embed_files: dict | None =
                     "explanation": explanation_marks.key_result_mark(ctx, status, kr),
                     "explanation_detail": explanation_marks.key_result_detail(ctx, status, kr),
                     "heading_attrs": lang_attr(ctx.lang_of(kr.key_result.title)),
-                    "share": share_views.share(ctx, kr, status, doc, bool(view.chart))})
+                    "share": share_views.share(ctx, kr, status, doc, bool(view.chart)),
+                    "check_in_link": propose_links.check_in_link(ctx, status, kr)})
         if embed_files is not None:
             embed_files.update(embeds.key_result_files(ctx, kr, status, view))
     if embed_files is not None:
@@ -260,6 +262,7 @@ def _objective(ctx: Context, status: ObjectiveStatus, embed_files: dict | None =
         api_link=urls.relative(doc, urls.API_DOC),
         org=organization_views.alignment_view(ctx, status, doc),
         retrospective=explanation_marks.retrospective(ctx, status),
+        propose=propose_links.objective_links(ctx, status),
     )
 
 
@@ -404,7 +407,8 @@ def _metric_page(ctx: Context, metric_id: str, used: dict) -> dict[str, str]:
                    # [2] groups (small multiples and their table), the map, a derived metric's formula
                    groups=group_views.groups_view(ctx, metric, used_by),
                    map_html=Markup(map_section(metric, geo, ctx)),
-                   formula=group_views.formula_view(ctx, metric, doc, used) if metric.derived else None),
+                   formula=group_views.formula_view(ctx, metric, doc, used) if metric.derived else None,
+                   propose=propose_links.metric_links(ctx, metric)),
         urls.metric_csv(metric_id): metric_csv(metric, ctx),
     }
 

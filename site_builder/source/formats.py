@@ -68,7 +68,9 @@ PORTAL = Obj(name="portal", doc="okrs/portal.yml: the portal's settings", fields
                           "e.g. https://okrs.example.org/")),
     Field("contact", TextKind(doc="How readers reach the organization" + _TEXT)),
     Field("repo_url", Str(pattern=r"^https?://", what="URL", doc="The repository that holds these files, e.g. "
-                          "https://github.com/org/okrs: pages link to proposing a change there"), since=2),
+                          "https://github.com/org/okrs (branch main), or the portal's folder in it as the host "
+                          "shows it, with its branch: https://github.com/org/site/tree/live/okrs-portal (GitLab: "
+                          ".../-/tree/live/okrs-portal). Pages link to proposing a change there"), since=2),
     Field("logo", Str(doc="The organization's mark, a path from the portal root such as okrs/logo.svg (or .png): "
                       "the site's logo, favicon and link-preview images"), since=2),
     Field("explain", EXPLAIN, since=2),

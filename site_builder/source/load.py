@@ -20,6 +20,8 @@ from site_builder.source.formats import EXPLAIN, OBJECTIVE, PORTAL, SCHEMAS, UNI
 from site_builder.source.kinds import Record, Val
 from site_builder.source.load_metrics import METRICS_DIR, load_metrics, threshold
 from site_builder.source.load_geo import load_geo
+from site_builder.repo_links import Repo, issue_forms, parse_repo_url
+from site_builder.source.load_locale import load_locale
 from site_builder.source.logo_rules import read_logo
 from site_builder.source.reader import Reader, needs_schema
 from site_builder.source.yaml_reader import YMap, YNode, YScalar, YSeq, parse_yaml, read_yaml
@@ -121,7 +123,19 @@ def _load_settings(root: Path, reader: Reader) -> Settings | None:
         logo=rec.get_value("logo"),
         logo_data=read_logo(root, rec.get_value("logo")),
         repo_url=rec.get_value("repo_url"),
+        locale=load_locale(root, languages, reader.problems),
+        issue_forms=issue_forms(root, _repo(rec.get("repo_url"), reader)),
     )
+
+
+def _repo(val: Val | None, reader: Reader) -> Repo | None:
+    repo = parse_repo_url(val.value) if val is not None else None
+    if val is not None and repo is None:
+        reader.problems.append(Problem(val.loc, "repo_url must be the address of the repository, such as "
+                                                "https://github.com/org/okrs, or of the portal's folder in it "
+                                                "(https://github.com/org/okrs/tree/main/folder); pages link to "
+                                                "no changes until it is", warning=True))
+    return repo
 
 
 def _explain(val: Val | None) -> Explain | None:
