@@ -6,7 +6,9 @@ Chinese: on Traditional text it cuts words apart (承諾縮短候診時間 comes
 承諾縮 | 短候 | 診時間), and then 候診 ("waiting to be seen") finds nothing.
 This module makes jieba's dictionary bilingual: every entry also in
 Traditional characters (OpenCC's s2tw conversion), written once per machine
-(see cache_folders) and given to jieba in the engine's process.
+(see cache_folders) and given to jieba in the engine's process, for the pages the
+plugin indexes, and to ``segmenter``, which splits the generated pages' entries
+the same way (search_index).
 """
 
 from __future__ import annotations
@@ -90,3 +92,34 @@ def configure_jieba() -> None:
 
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter is not the portal's concern
     jieba.set_dictionary(path)
+
+
+def segmenter(dictionary: str | None = None):
+    """A function splitting the Chinese in a text into words as Material's search plugin
+    does (each run of Han characters cut by jieba, the words between zero-width spaces),
+    with ``dictionary`` (traditional_dictionary) or jieba's own; None without jieba, as
+    the plugin then splits nothing. jieba loads its dictionary on the first Chinese text."""
+    if importlib.util.find_spec("jieba") is None:
+        return None
+    import logging
+    import re
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    try:  # the plugin's own pattern (backrefs comes with Material)
+        from backrefs import bre
+
+        han = bre.compile(r"(\p{script: Han}+)", bre.UNICODE)
+    except ImportError:
+        han = re.compile("([\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b"
+                         "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9\U00020000-\U0003134a]+)")
+    tokenizer = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
+
+    def words(match) -> str:
+        return "\u200b" + "\u200b".join(tokenizer.cut(match.group(0))) + "\u200b"
+
+    def segment(text: str) -> str:
+        return han.sub(words, text).strip("\u200b")
+
+    return segment

@@ -25,6 +25,7 @@ from site_builder.model import Settings
 from site_builder.render.markup import to_plain
 from site_builder.render import urls
 from site_builder.render.cards import logo_doc
+from site_builder.engine import search_index, search_preview
 
 # Engines that read mkdocs.yml and Material's theme: the Python module each runs as.
 ENGINES = {"mkdocs": "mkdocs", "properdocs": "properdocs"}
@@ -61,7 +62,7 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
     base_config = own_config if own_config.is_file() else defaults_dir() / "mkdocs.yml"
     theme_dir = root / "theme" if (root / "theme").is_dir() else defaults_dir() / "theme"
     lang = lang or settings.default_language
-    msg = messages(lang)
+    msg = messages(lang, settings.locale.get(lang))  # the navigation in the portal's own words too
     config = {
         "INHERIT": str(base_config.resolve()),
         # MkDocs themes print site_name without escaping it, in text and in
@@ -86,6 +87,7 @@ def engine_config(root: Path, settings: Settings, docs_dir: Path, site_dir: Path
         ],
         "not_in_nav": "/objectives/\n/periods/*/\n/periods/*.md\n/metrics/*.md\n/owners/*\n/tags/*\n/changes/*\n/data/*\n/units/\n/alignment/\n",
     }
+    config.update(search_preview.hook_config(base_config))  # the preview's search index (a build adds it itself)
     titles = {urls.UNITS_DOC: msg["units"], urls.ALIGNMENT_DOC: msg["alignment_trees"]}
     config["nav"][1:1] = [{titles[doc]: doc} for doc in organization]
     titles = {urls.INDICATORS_DOC: msg["key_indicators"], urls.DATA_STATUS_DOC: msg["data_status"]}
@@ -176,6 +178,7 @@ def run_engines(config_files: list[Path], engine: str = "mkdocs", envs: list[dic
     envs = envs or [{}] * len(config_files)
     running = [subprocess.Popen(_command(c, engine), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, env={**env, **extra}) for c, extra in zip(config_files, envs)]
+    indexing = search_index.start(config_files, envs)  # the generated pages' search entries, meanwhile
     outputs = [(process, process.communicate()[0]) for process in running]
     failed = [(process, output) for process, output in outputs if process.returncode != 0]
     if failed:  # the languages share a config, so they often fail alike: say it once
@@ -187,6 +190,7 @@ def run_engines(config_files: list[Path], engine: str = "mkdocs", envs: list[dic
             errors.update(dict.fromkeys(log.errors))
             reasons[log.reason() or f"{engine} exited with status {process.returncode}"] = None
         raise EngineError("; ".join(reasons), list(errors))
+    indexing.merge(EngineError)  # into each language's search index, before the new site replaces the old one
     return "\n".join(line for _, output in outputs for line in _plain(output).splitlines()
                      if line.startswith(("WARNING", "ERROR")))
 

@@ -39,10 +39,15 @@ def md_escape(text: str) -> Markup:
     return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)))
 
 
+# Every page okr-portal writes is left out of the engine's search plugin, which would parse
+# all its HTML: okr-portal indexes the pages itself (engine/search_index.py).
+SEARCH_MARK = "search:\n  exclude: true"
+
+
 def _front_matter(title: str | None, description: str = "", hide: tuple[str, ...] = (),
                   meta: dict | None = None) -> str:
     # MkDocs themes print page.title without escaping it, so it is escaped here.
-    lines = ["---"]
+    lines = ["---", SEARCH_MARK]
     if title is not None:
         lines.append(f"title: {json.dumps(html.escape(title), ensure_ascii=False)}")
     if description:
