@@ -106,8 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     init = commands.add_parser(
         "init", help="start a new portal: example OKRs, site settings and GitHub workflows",
         description="Write a minimal valid portal into DIR (created if needed): okrs/ with an example objective "
-                    "and metric, mkdocs.yml and theme/, GitHub workflows for pull requests, publishing and "
-                    "scheduled refreshes, .gitignore and README.md. Never overwrites a file: if any of them "
+                    "and metric, mkdocs.yml and theme/, GitHub workflows for pull requests, publishing, "
+                    "scheduled refreshes and issue forms, the Check-in and New value issue forms, .gitignore and "
+                    "README.md. Never overwrites a file: if any of them "
                     "exists, nothing is written.")
     init.add_argument("dir", metavar="DIR", nargs="?", type=Path, default=Path("."),
                       help="where the portal goes (default: the current directory)")
