@@ -3,7 +3,7 @@
 Generates a synthetic portal (benchmarks/synth.py: 200 objectives, 1,000 key
 results, 1,000 metrics x 500 daily rows) into a temporary directory and prints
 one figure per line. Each benchmark is a function registered in BENCHMARKS;
-select them with --only NAME (validate, site, history, fetch, scale, org, groups, derived, aggregate).
+select them with --only NAME (validate, site, history, fetch, scale, org, groups, derived, aggregate, preview).
 
 Target (benchmarks/README.md): validating that portal takes well under 2 s.
 """
@@ -325,28 +325,38 @@ def bench_fetch(portal: Portal, repeat: int) -> None:
 SCALE_STEPS = (250, 500, 1000)  # objectives; 5 key results each, two languages (issue 6)
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+def _proc_table() -> dict[int, tuple[int, int]]:
+    """Every process: its parent's pid and its resident memory in bytes (Linux /proc)."""
     page = os.sysconf("SC_PAGE_SIZE")
+    table: dict[int, tuple[int, int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             stat = Path(entry.path, "stat").read_text()
             fields = stat[stat.rindex(")") + 2:].split()
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * page
+            table[int(entry.name)] = (int(fields[1]), int(fields[21]) * page)
         except (OSError, ValueError, IndexError):
             continue
+    return table
+
+
+def _tree_pids(pid: int, table: dict[int, tuple[int, int]] | None = None) -> set[int]:
+    """A process and all its descendants."""
+    table = _proc_table() if table is None else table
     tree, frontier = {pid}, [pid]
     while frontier:
         parent = frontier.pop()
-        children = [child for child, ppid in parents.items() if ppid == parent and child not in tree]
+        children = [child for child, (ppid, _) in table.items() if ppid == parent and child not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(rss.get(p, 0) for p in tree)
+    return tree
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    table = _proc_table()
+    return sum(table[p][1] for p in _tree_pids(pid, table) if p in table)
 
 
 def _build_measured(root: Path, what: str = "scale") -> tuple[float, float, float, int, str]:
@@ -541,6 +551,15 @@ def bench_aggregate(portal: Portal, repeat: int) -> None:
         sys.argv = saved
 
 
+def bench_preview(portal: Portal, repeat: int) -> None:
+    """Issue 17: per size (--sizes, default 250,1000 objectives, two languages) a build against the
+    engine's floor for the same pages, and the live preview's latency against a real
+    `okr-portal serve` (benchmarks/bench_preview.py, which prints its own figures)."""
+    import bench_preview
+
+    bench_preview.run(portal.workdir, getattr(portal, "sizes", None) or bench_preview.SIZES, repeat=repeat)
+
+
 def _check(root: Path) -> list:
     """The problems of the portal at ``root`` (load + validate)."""
     from site_builder.source.check import check
@@ -559,6 +578,7 @@ BENCHMARKS: dict[str, Callable[[Portal, int], None]] = {
     "groups": bench_groups,
     "derived": bench_derived,
     "aggregate": bench_aggregate,
+    "preview": bench_preview,
 }
 
 
@@ -583,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="generate the portal into DIR and keep it (default: a temporary directory)"
     )
+    parser.add_argument("--sizes", metavar="N,N", help="objectives of the preview benchmark's portals (default 250,1000)")
     args = parser.parse_args(argv)
 
     names = list(BENCHMARKS)
@@ -601,6 +622,10 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.keep if args.keep else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         portal = Portal(workdir, SIZE, args.seed)
+        if args.sizes:
+            import bench_preview
+
+            portal.sizes = bench_preview.sizes_option(args.sizes)
         for name in names:
             try:
                 BENCHMARKS[name](portal, args.repeat)

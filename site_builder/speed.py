@@ -9,6 +9,8 @@ without making the stage code harder to read.
   while the entry lasts. And one per-report memo (``report_memo``).
 - Forked worker processes (``forked``), for rendering and for loading.
 - A pause of the cyclic garbage collector (``collector_off``) while files load and pages render.
+- Charts and data tables kept out of what the site engine parses (render.deferred): a
+  build's pages carry a placeholder for each, and engine.fill puts it back into the built pages.
 - At the end, a list of the caches kept on their own functions elsewhere.
 """
 
@@ -206,3 +208,9 @@ PARALLEL_FROM = 300  # objective files that source.load reads in a second proces
 #   render/templating.py     the Jinja environment, with its compiled templates
 #   model.py                 History._by_objective, _by_key_result, _by_metric (cached_property)
 #   render/context.py        Context.chart_labels (cached_property)
+# the live preview's (okr-portal serve):
+#   commands/preview.py         the portal, report and docs files it showed last: an edit of objective
+#                               files regenerates only the pages it can change
+#   commands/preview_search.py  each page's search entries, by its file's mtime and size, while the
+#                               engine's server runs; commands/preview_engine.py runs it --dirty
+#   commands/preview_templates.py  the theme's compiled templates, for the engine's server's life

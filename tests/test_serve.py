@@ -88,3 +88,59 @@ def test_serve_shows_no_engine_banner_and_a_build_beside_it_breaks_neither(tmp_p
     for banner in ("end of life", "Zensical", "MKDOCS_2", "ProperDocs"):
         assert banner not in said, said
         assert banner.lower() not in first.lower()  # nor in the page
+
+
+def test_the_preview_serves_an_edit_and_drops_a_removed_page(tmp_path):
+    """The engine's server rebuilds only changed pages (its dirty mode, commands/preview_engine):
+    an edit still shows on its page and in the search index, and a page whose objective is gone
+    is gone from the preview too, as from a build."""
+    import json
+
+    root = _copy_demo(tmp_path / "portal")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    page = f"{base}/objectives/appointment-line-q4/"
+    log = tmp_path / "serve.log"
+    with open(log, "w") as err:
+        server = subprocess.Popen(_serve_command(root, port), stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        assert _wait_for(lambda: _get(page), 60), log.read_text()
+        objective = root / "okrs/objectives/q4-2026/appointment-line.yml"
+        objective.write_text(objective.read_text("utf-8").replace("  - id: call-back\n", (
+            "      - date: 2026-11-20\n        confidence: off_track\n        text: \"Saved in the preview\"\n"
+            "  - id: call-back\n"), 1), "utf-8")
+        assert _wait_for(lambda: "Saved in the preview" in (_get(page) or ""), 60), log.read_text()
+
+        def indexed():
+            index = json.loads(_get(f"{base}/search/search_index.json") or "{}")
+            return any("Saved in the preview" in doc["text"] for doc in index.get("docs", ()))
+        assert _wait_for(indexed, 60), "the search index of the preview lacks the edit"
+        objective.unlink()
+        assert _wait_for(lambda: _get(page) is None and _get(f"{base}/"), 60), log.read_text()
+        assert server.poll() is None, "the preview stopped"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    said = log.read_text()
+    assert "Traceback" not in said and "dirty" not in said.lower(), said
+
+
+def test_a_theme_edit_shows_on_every_page_of_the_preview(tmp_path):
+    """In its dirty mode the engine rebuilds only rewritten pages, and it keeps the theme's
+    compiled templates (commands/preview_templates): an edit to theme/ still reaches every page."""
+    root = _copy_demo(tmp_path / "portal")
+    port = _free_port()
+    pages = [f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/objectives/veteran-access/"]
+    with open(tmp_path / "serve.log", "w") as err:
+        server = subprocess.Popen(_serve_command(root, port), stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        assert _wait_for(lambda: all(_get(url) for url in pages), 60)
+        main_html = root / "theme/main.html"
+        main_html.write_text(main_html.read_text("utf-8").replace(
+            "{% block extrahead %}", "{% block extrahead %}<meta name=\"preview-theme-edit\" content=\"1\">", 1),
+            "utf-8")
+        assert _wait_for(lambda: all("preview-theme-edit" in (_get(url) or "") for url in pages), 60), \
+            (tmp_path / "serve.log").read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -20,6 +20,7 @@ from site_builder.model import Portal
 from site_builder.problems import Problem
 from site_builder.commands.progress import Progress
 from site_builder.render.cards import font_notices
+from site_builder.render import deferred
 from site_builder.render.pages import render_trees
 from site_builder.report.publish import publish_reports
 from site_builder.render.urls import accountability_docs, data_quality_docs, organization_docs
@@ -62,14 +63,19 @@ class Generated:
     seconds: dict = None  # where the time went: load, history, compute, render, write, search
     configs: dict = None  # the engine config of each language, the default language's first
     engine_envs: dict = None  # what each language's engine process needs in its environment
+    trees: dict = None  # each language's docs tree (render.pages.Tree): its files, those written
 
 
 def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work: Path | None = None,
-             reports: bool | None = False) -> Generated:
+             reports: bool | None = False, defer_blocks: bool = False, checked: Checked | None = None,
+             languages=None, only=None) -> Generated:
     """load -> validate -> compute -> render: the docs tree and the engine's config,
     in ``work`` (the portal's WORK_DIR unless told: the preview has a folder of its own).
     ``reports``: the PDF reports of the ended periods, and True: of the current one too;
-    None: none (the preview).
+    None: none (the preview). ``defer_blocks``: the charts and data tables kept out of
+    the pages the engine reads, for engine.fill to put back (render.deferred); the preview
+    serves the engine's output as it is, so its pages keep them. The preview also passes the portal it
+    ``checked`` itself, the ``languages`` it shows and ``only`` the pages an edit changed (render_trees).
 
     Raises BuildFailed with the portal's problems; writes only docs files whose
     content changed.
@@ -81,7 +87,7 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
         return clock[-1] - clock[-2]
 
     progress.show("okr-portal build: reading and checking the portal")
-    checked = check(root)
+    checked = check(root) if checked is None else checked
     if checked.problems:
         raise BuildFailed("the portal has problems; nothing was built", checked.problems)
     checked = replace(checked, portal=with_derived(checked.portal))  # [2] derived metrics computed
@@ -99,18 +105,23 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
         published = publish_reports(checked.portal, as_of, Path(root) / WORK_DIR, history, current=reports)
     seconds["reports"] = lap()
     lang_work = {lang: work if lang == settings.default_language else work / f"lang-{lang}"
-                 for lang in settings.languages}
+                 for lang in settings.languages if languages is None or lang in languages}
     progress.show("okr-portal build: writing the pages"
                   + (f" in {len(settings.languages)} languages" if len(settings.languages) > 1 else ""), force=True)
+    deferred.configure([folder / "docs" for folder in lang_work.values()] if defer_blocks else ())
     # Written as rendered (by the workers that render them), so "render" includes most writing.
+    # (no language asked for is the portal's: nothing to render; the preview says which there are)
     trees = render_trees(report, checked.portal, {lang: folder / "docs" for lang, folder in lang_work.items()},
-                         history=history, reports=published.pdfs if published else None)
+                         history=history, reports=published.pdfs if published else None, only=only) if lang_work else {}
     seconds["render"] = lap()
     pages, changed, configs = 0, [], {}
     for lang, tree in trees.items():
         lang_site = site_dir if lang == settings.default_language else language_staging(site_dir, lang)
         prefix = "" if lang == settings.default_language else f"{lang}/"
         changed += [prefix + rel for rel in tree.changed]
+        if only is not None and not only("rest", ""):  # the preview's first pass: no index page, config kept
+            configs[lang] = lang_work[lang] / "mkdocs.yml"
+            continue
         configs[lang] = write_config(engine_config(Path(root), settings, lang_work[lang] / "docs", lang_site, lang,
                                                    organization=organization_docs(tree.files),
                                                    data_quality=data_quality_docs(tree.files),
@@ -118,12 +129,12 @@ def generate(root: Path, as_of, site_dir: Path, progress: Progress = QUIET, work
                                      lang_work[lang] / "mkdocs.yml")
         pages += sum(1 for rel in tree.files if rel.endswith(".md"))
     seconds["write"] = lap()
-    envs = {lang: _engine_env(root, lang) for lang in settings.languages}
+    envs = {lang: _engine_env(root, lang) for lang in lang_work}
     seconds["search"] = lap()  # the Chinese search dictionary, when there is none yet on this machine
     notices = (published.notice,) if published and published.notice else ()
     notices = font_notices(settings.languages) + notices  # the card images' fonts
     return Generated(checked, pages, changed, history.warnings + _catalog_warnings(settings) + notices,
-                     seconds, configs, envs)
+                     seconds, configs, envs, trees)
 
 
 def _catalog_warnings(settings) -> tuple[str, ...]:
@@ -172,7 +183,7 @@ def _build(root: Path, as_of, site_dir: Path | None, engine: str, progress: Prog
     for folder in [staging, *staging.parent.glob(f"{staging.name}.*")]:
         if folder.exists():
             shutil.rmtree(folder)
-    generated = generate(root, as_of, staging, progress, reports=current_report)
+    generated = generate(root, as_of, staging, progress, reports=current_report, defer_blocks=deferred.in_builds())
     engine_started = time.perf_counter()
     try:
         languages = len(generated.configs)

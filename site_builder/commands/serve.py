@@ -2,9 +2,11 @@
 
 The engine's own preview server (``mkdocs serve``) watches the generated docs
 tree and reloads the browser; this loop watches okrs/ and regenerates the
-tree when a file changes. Only changed pages are rewritten, so the engine
-rebuilds only when something a reader would see changed. A portal with
-problems keeps the last good preview and prints the problems.
+tree when a file changes: only what the change can alter is regenerated
+(commands/preview.py), only changed pages are rewritten, and the engine's server
+runs in its dirty mode, rebuilding only those (commands/preview_engine.py), so an
+edit's page shows without waiting for the whole site (benchmarks/README.md has the
+figures). A portal with problems keeps the last good preview and prints the problems.
 
 The preview has a work folder of its own (.okr-portal/serve/), so a build
 running beside it (a CI step, a staff member's `okr-portal build`) never writes
@@ -35,14 +37,16 @@ from pathlib import Path
 
 from site_builder.engine.runner import ENGINE_ENV, ENGINES, EngineLog
 from site_builder.lock import portal_lock
-from site_builder.commands.build import WORK_DIR, BuildFailed, generate
+from site_builder.commands.build import WORK_DIR, BuildFailed
+from site_builder.commands.preview import Preview
+from site_builder.commands.preview_engine import DIRTY_WARNING, Engine
 from site_builder.problems import format_problem
 
 PREVIEW_WORK = f"{WORK_DIR}/serve"  # the preview's docs tree and engine config, under the portal
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every file under folder: cheap enough to poll twice a second."""
+    """(mtime, size) of every file under folder: cheap enough to poll four times a second."""
     out = {}
     for path in folder.rglob("*"):
         try:
@@ -54,13 +58,11 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _regenerate(root: Path, as_of: date | None, out, first: bool = False):
+def _regenerate(preview: Preview, root: Path, changed: set[str] | None, out, first: bool = False):
     """The generated tree, or None (the problems printed) for a portal with problems."""
-    work = root / PREVIEW_WORK
     try:
         with portal_lock(root, "serve"):
-            # No PDF reports: the preview rebuilds on every save, a PDF takes seconds.
-            generated = generate(root, as_of or date.today(), work / "preview", work=work, reports=None)
+            generated = preview.regenerate(changed)
     except BuildFailed as exc:
         for problem in exc.problems:
             print(format_problem(problem), file=out)
@@ -69,6 +71,12 @@ def _regenerate(root: Path, as_of: date | None, out, first: bool = False):
     if generated.changed and not first:
         print(f"okr-portal serve: {len(generated.changed)} file(s) changed", file=out, flush=True)
     return generated
+
+
+def _changed(before: dict, now: dict, root: Path) -> set[str]:
+    """The files (portal paths) added, removed or changed between two snapshots."""
+    return {Path(path).relative_to(root).as_posix() for path in before.keys() | now.keys()
+            if before.get(path) != now.get(path)}
 
 
 def address_problem(address: str) -> str | None:
@@ -108,39 +116,43 @@ def _bind_problem(code: int | None, host: str, port: int) -> str:
            f"choose another with --dev-addr HOST:PORT"
 
 
-def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", poll: float = 0.5,
+def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", poll: float = 0.25,
           lang: str | None = None) -> int:
     root = Path(root)
     problem = address_problem(address)
     if problem:  # before anything else: the engine would build the whole site before finding out
         print(f"okr-portal serve: {problem}", file=sys.stderr)
         return 1
-    generated = _regenerate(root, as_of, sys.stderr, first=True)
+    preview = Preview(root, root / PREVIEW_WORK, as_of, lang)  # between its passes, see below
+    generated = _regenerate(preview, root, None, sys.stderr, first=True)
     if generated is None:
         return 1
-    languages = list(generated.configs)
+    languages = list(generated.checked.portal.settings.languages)
     lang = lang or languages[0]
     if lang not in generated.configs:
         print(f"okr-portal serve: the portal has no language {lang!r}; okrs/portal.yml lists "
               f"{', '.join(languages)}", file=sys.stderr)
         return 2
+    engine_site = Engine(root / PREVIEW_WORK, generated.configs[lang])
     if len(languages) > 1:
         others = ", ".join(code for code in languages if code != lang)
         print(f"okr-portal serve: previewing {lang} (--lang {others} for the other languages; "
               f"the language switcher's links lead nowhere in a preview)", file=sys.stderr, flush=True)
     # Through run_engine, as a build: Chinese search needs its word list set up in the engine's process.
-    # --watch-theme: an edit to the portal's theme/ shows at once, as one to okrs/ does.
+    # --watch-theme: an edit to the portal's theme/ shows at once, as one to okrs/ does (every page
+    # is rebuilt then: see Engine.rebuild_all). --dirty: only the pages the generator rewrote.
     command = [sys.executable, "-m", "site_builder.engine.run_engine", ENGINES[engine], "serve", "--config-file",
-               str(generated.configs[lang]), "--dev-addr", address, "--livereload", "--watch-theme"]
+               str(engine_site.engine_config), "--dev-addr", address, "--livereload", "--watch-theme", "--dirty"]
     # stdout stays the terminal's (the engine colours and wraps its log for it); its log
     # and tracebacks go to stderr, read here.
     server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, errors="replace",
-                              env={**os.environ, **ENGINE_ENV, **generated.engine_envs[lang]})
+                              env={**os.environ, **ENGINE_ENV, **generated.engine_envs[lang], **engine_site.env})
     log = EngineLog(root)
-    reader = threading.Thread(target=_pass_on, args=(server.stderr, log, sys.stderr), daemon=True)
+    reader = threading.Thread(target=_pass_on, args=(server.stderr, log, sys.stderr, engine_site.log_line),
+                              daemon=True)
     reader.start()
-    okrs = root / "okrs"
-    seen = snapshot(okrs)
+    okrs, theme = root / "okrs", root / "theme"
+    seen, seen_theme = snapshot(okrs), snapshot(theme) if theme.is_dir() else {}
     stopped = False
     # Stopped by a signal (a terminal closed, a process manager), stop the engine's server
     # too, as on Ctrl-C: otherwise it lives on, holding the port.
@@ -150,8 +162,16 @@ def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", 
             time.sleep(poll)
             now = snapshot(okrs)
             if now != seen:
-                seen = now
-                _regenerate(root, as_of, sys.stderr)
+                changed, seen = _changed(seen, now, root), now
+                engine_site.wait_idle()
+                begun = engine_site.begun  # the edited pages served before the rest is written:
+                preview.between = lambda: engine_site.wait_rebuilt(begun)
+                if _regenerate(preview, root, changed, sys.stderr) is not None:
+                    engine_site.after(preview.removed)
+            now = snapshot(theme) if theme.is_dir() else {}
+            if now != seen_theme:
+                seen_theme = now
+                engine_site.rebuild_all()
     except KeyboardInterrupt:
         stopped = True
     finally:
@@ -169,9 +189,15 @@ def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", 
     return 1
 
 
-def _pass_on(stream, log: EngineLog, out) -> None:
-    """The engine's stderr to ours, with each traceback made one line (see EngineLog)."""
+def _pass_on(stream, log: EngineLog, out, seen=lambda line: None) -> None:
+    """The engine's stderr to ours, with each traceback made one line (see EngineLog), without
+    the engine's warning that a dirty build may show stale navigation (see Engine)."""
+    dropping = False
     for line in stream:
+        seen(line)
+        dropping = DIRTY_WARNING in line or (dropping and line.startswith(" "))
+        if dropping:
+            continue
         for kind, text in log.feed(line):
             print(f"okr-portal serve: {text}" if kind == "failure" else text, file=out, flush=True)
     stream.close()

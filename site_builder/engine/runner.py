@@ -25,7 +25,7 @@ from site_builder.model import Settings
 from site_builder.render.markup import to_plain
 from site_builder.render import urls
 from site_builder.render.cards import logo_doc
-from site_builder.engine import search_index, search_preview
+from site_builder.engine import fill, search_index, search_preview
 
 # Engines that read mkdocs.yml and Material's theme: the Python module each runs as.
 ENGINES = {"mkdocs": "mkdocs", "properdocs": "properdocs"}
@@ -191,6 +191,7 @@ def run_engines(config_files: list[Path], engine: str = "mkdocs", envs: list[dic
             reasons[log.reason() or f"{engine} exited with status {process.returncode}"] = None
         raise EngineError("; ".join(reasons), list(errors))
     indexing.merge(EngineError)  # into each language's search index, before the new site replaces the old one
+    fill.fill_sites(config_files, EngineError)  # the charts and tables back in (render.deferred), there too
     return "\n".join(line for _, output in outputs for line in _plain(output).splitlines()
                      if line.startswith(("WARNING", "ERROR")))
 

@@ -52,28 +52,30 @@ class Tree:
 
 
 def render_trees(report: Report, portal: Portal, docs_dirs: dict[str, Path], workers: int | None = None,
-                 history: History = UNAVAILABLE, reports: dict | None = None) -> dict[str, Tree]:
+                 history: History = UNAVAILABLE, reports: dict | None = None, only=None) -> dict[str, Tree]:
     """The docs tree of each language (language -> its docs folder), written.
 
     One set of workers renders each page in every language in turn: what the
     languages share (a chart's line, mostly) is worked out once, and no worker
     waits for the last page of one language before starting on the next.
     ``reports``: language -> {period id: the PDF of its report}, published and linked.
+    ``only(kind, id)``: render only the pages it says yes to ("objective" or "metric" and its id;
+    "rest" for every other file) and remove nothing (the live preview, commands/preview.py).
     """
     docs_dirs = {lang: Path(folder) for lang, folder in docs_dirs.items()}
     speed.EARLIER.update({lang: str(folder) for lang, folder in docs_dirs.items()})  # the cards read back
     for folder in docs_dirs.values():
         folder.mkdir(parents=True, exist_ok=True)
     trees = {}
-    for lang, (files, changed) in _render(report, portal, docs_dirs, workers, history, reports or {}).items():
+    for lang, (files, changed) in _render(report, portal, docs_dirs, workers, history, reports or {}, only).items():
         docs_dir = docs_dirs[lang]
         changed = sorted(changed + write_files({rel: c for rel, c in files.items() if c is not None}, docs_dir))
-        trees[lang] = Tree(list(files), changed + sweep(docs_dir, files))
+        trees[lang] = Tree(list(files), changed + (sweep(docs_dir, files) if only is None else []))
     return trees
 
 
 def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], workers: int | None,
-            history: History, reports: dict | None = None) -> dict[str, tuple[dict[str, str | bytes | None], list[str]]]:
+            history: History, reports: dict | None = None, only=None) -> dict[str, tuple[dict[str, str | bytes | None], list[str]]]:
     """The files of each language, and what workers wrote to its docs folder (where it has
     one): the content of each file they wrote is None, and the paths whose content changed
     are listed."""
@@ -81,6 +83,8 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
     folders = list(docs_dirs.values())
     used = _metrics_used(contexts[0])
     jobs = [("objective", i) for i in range(len(report.objectives))] + [("metric", m) for m in sorted(used)]
+    if only is not None:
+        jobs = [(k, key) for k, key in jobs if only(k, report.objectives[key].objective.id if k == "objective" else key)]
     organization_pages.prepare(report)  # before the workers start, so that they share it
 
     def the_rest() -> list[tuple[dict, list[str]]]:  # run (and written) while the workers render the jobs
@@ -106,7 +110,8 @@ def _render(report: Report, portal: Portal, docs_dirs: dict[str, Path | None], w
         return done
 
     with speed.collector_off():
-        parts, rest = _run_jobs(contexts, used, jobs, workers, the_rest, folders)
+        parts, rest = _run_jobs(contexts, used, jobs, workers, the_rest if only is None or only("rest", "") else
+                                lambda: [({}, []) for _ in contexts], folders)
     out = {}
     for n, ctx in enumerate(contexts):
         files: dict[str, str | bytes | None] = {}

@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from site_builder.render import deferred
+
 
 def write_files(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
     """Write the files whose content changed (or that are new). A changed file is replaced
     through a temporary file, so a preview server never reads half of it; a new one is
     written in place (a build stopped half-way leaves it different, so the next writes it).
     Returns the paths written."""
+    files = deferred.take_out(files, docs_dir)  # a build's charts and tables, out of the engine's way
     base = os.fspath(docs_dir)
     folders: set[str] = set()  # made or found: a new tree needs each made once, not tried per file
     changed = []
@@ -46,6 +49,7 @@ def write_files(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
 def sweep(docs_dir: Path, wanted) -> list[str]:
     """Remove the files not ``wanted`` (paths relative to docs_dir), then the folders left
     empty. Returns the paths removed, last first."""
+    deferred.sweep_store(docs_dir, wanted)
     base = os.fspath(docs_dir)
     wanted = set(wanted)
     removed = []
