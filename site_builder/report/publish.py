@@ -18,7 +18,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
-from site_builder import __version__
+from site_builder import __version__, speed
 from site_builder.compute.rules import compute
 from site_builder.engine.chinese_search import CACHE_ENV
 from site_builder.model import UNAVAILABLE, History, Period, Portal
@@ -56,7 +56,7 @@ def publish_reports(portal: Portal, as_of: date, work: Path, history: History = 
                                     f"({INSTALL_HINT})")
     folders = _folders(Path(work))
     engine = _engine_version()
-    reports, pdfs, made, reused = {}, {}, 0, 0
+    reports, found, missing = {}, {}, []  # found: (language, period id) -> PDF; missing: what to make
     for period in periods:
         day = report_day(period, as_of)
         if day not in reports:
@@ -67,16 +67,29 @@ def publish_reports(portal: Portal, as_of: date, work: Path, history: History = 
             name = f"{period.id}-{lang}-{key}.pdf"
             pdf = _cached(folders, name)
             if pdf is None:
-                try:
-                    pdf = html_to_pdf(html)
-                except ReportUnavailable as exc:
-                    return Published({}, notice=f"the period reports (PDF) were skipped: {exc}")
-                _keep(folders, name, pdf, f"{period.id}-{lang}-")
-                made += 1
+                missing.append((lang, period.id, name, html))
             else:
-                reused += 1
-            pdfs.setdefault(lang, {})[period.id] = pdf
-    return Published(pdfs, made, reused)
+                found[lang, period.id] = pdf
+    try:
+        made = _make([html for *_, html in missing])
+    except ReportUnavailable as exc:
+        return Published({}, notice=f"the period reports (PDF) were skipped: {exc}")
+    for (lang, period_id, name, _), pdf in zip(missing, made):
+        _keep(folders, name, pdf, f"{period_id}-{lang}-")
+        found[lang, period_id] = pdf
+    pdfs = {lang: {p.id: found[lang, p.id] for p in periods} for lang in portal.settings.languages}
+    return Published(pdfs, len(missing), len(found) - len(missing))
+
+
+def _make(documents: list[str]) -> list[bytes]:
+    """The PDFs of ``documents``, made side by side when there are several: WeasyPrint's
+    layout is Python, a core each (see speed.forked), and a large report takes a minute."""
+    processes = min(len(documents), os.cpu_count() or 1)
+    if processes < 2:
+        return [html_to_pdf(html) for html in documents]
+    made, _ = speed.forked(lambda chunk: [html_to_pdf(html) for html in chunk], [[html] for html in documents],
+                           processes, lambda: None)
+    return [pdf for (pdf,) in made]
 
 
 def _engine_version() -> str:
