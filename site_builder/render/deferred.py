@@ -138,20 +138,15 @@ def _keep(store: str, rel: str, blocks: dict[str, str]) -> None:
     os.replace(path + ".tmp", path)
 
 
-def sweep_store(docs_dir: Path | str, wanted) -> None:
-    """Remove the store files of pages no longer made (``wanted``: the docs tree's paths)."""
+def active_store(docs_dir: Path | str) -> str | None:
+    """The store of a docs tree this build defers, where it exists (write.sweep tidies it)."""
     store = _stores.get(os.path.abspath(docs_dir))
-    if store is None or not os.path.isdir(store):
-        return
-    wanted = {rel + ".json" for rel in wanted}
-    for folder, _, names in os.walk(store, topdown=False):
-        prefix = os.path.relpath(folder, store).replace(os.sep, "/") + "/"
-        prefix = "" if prefix == "./" else prefix
-        for name in names:
-            if prefix + name not in wanted:
-                os.unlink(os.path.join(folder, name))
-        if folder != store and not os.listdir(folder):
-            os.rmdir(folder)
+    return store if store is not None and os.path.isdir(store) else None
+
+
+def store_files(wanted) -> set[str]:
+    """The store files of the docs tree's paths ``wanted``."""
+    return {rel + ".json" for rel in wanted}
 
 
 def blocks_in(store: Path | str) -> dict[str, bytes]:

@@ -48,9 +48,16 @@ def write_files(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
 
 def sweep(docs_dir: Path, wanted) -> list[str]:
     """Remove the files not ``wanted`` (paths relative to docs_dir), then the folders left
-    empty. Returns the paths removed, last first."""
-    deferred.sweep_store(docs_dir, wanted)
-    base = os.fspath(docs_dir)
+    empty, and the same in the tree's store of deferred blocks. Returns the paths removed
+    from the docs tree, last first."""
+    store = deferred.active_store(docs_dir)
+    if store is not None:
+        _remove_unwanted(store, deferred.store_files(wanted))
+    return _remove_unwanted(docs_dir, wanted)
+
+
+def _remove_unwanted(top: Path | str, wanted) -> list[str]:
+    base = os.fspath(top)
     wanted = set(wanted)
     removed = []
     for folder, _, names in os.walk(base, topdown=False):
