@@ -33,13 +33,12 @@ def add_parsers(commands) -> None:
 
 def _forms(args) -> int:
     from site_builder.editing.issue_forms import write_forms
-    from site_builder.problems import format_problem
+    from site_builder.editing.staged import problem_lines
     from site_builder.source.check import check
 
     checked = check(args.root)
     if checked.problems:
-        for problem in checked.problems:
-            print(format_problem(problem), file=sys.stdout)
+        print("\n".join(problem_lines(checked)))
         print("okr-portal forms: the portal has problems (above); no form was written", file=sys.stderr)
         return 1
     try:

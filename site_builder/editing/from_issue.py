@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from site_builder.editing import issue_forms
+from site_builder.editing import issue_forms, staged
 from site_builder.editing.checkin import checkin
 from site_builder.editing.issue_body import BodyError, parse_body
 from site_builder.editing.issue_forms import Form, chosen_id, confidence_word
 from site_builder.editing.outcome import Outcome
 from site_builder.editing.record import record
 from site_builder.model import Portal
-from site_builder.problems import format_problem
 from site_builder.source.check import check
 from site_builder.source.values import NOT_A_DATE, read_date
 
@@ -86,7 +85,7 @@ def from_issue(root: Path, issue: Issue) -> Result:
     checked = check(root)
     if checked.problems:  # not the issue's fault, but no change can be checked against a broken portal
         return _refusal(["the portal has problems that must be fixed before any change can be made "
-                         "(okr-portal validate lists them):", *map(format_problem, checked.problems)])
+                         "(okr-portal validate lists them):", *staged.problem_lines(checked)])
     portal = checked.portal
     check_in = kinds[0] == issue_forms.CHECK_IN_LABEL
     form = issue_forms.check_in_form(portal) if check_in else issue_forms.new_value_form(portal)

@@ -22,6 +22,7 @@ from site_builder.commands.diff.compare import compare
 from site_builder.commands.diff.report import render_markdown
 from site_builder.feeds.merge import write_atomically
 from site_builder.lock import lock_path, portal_lock
+from site_builder.problems import format_problem
 from site_builder.source.check import Checked, check
 from site_builder.source.load import OKRS
 
@@ -70,8 +71,8 @@ def checked_with(root: Path, rel: str, data: bytes) -> Checked:
 
 
 def problem_lines(checked: Checked) -> list[str]:
-    """The errors as validate prints them, in file order."""
-    return [str(p) for p in sorted(checked.problems, key=lambda p: (p.loc.path, p.loc.line))]
+    """The errors as validate prints them, in file order (as check gives them)."""
+    return [format_problem(p) for p in checked.problems]
 
 
 def change_report(before: Checked, after: Checked, lead: str, change: str) -> str:
