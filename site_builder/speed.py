@@ -211,6 +211,6 @@ PARALLEL_FROM = 300  # objective files that source.load reads in a second proces
 # the live preview's (okr-portal serve):
 #   commands/preview.py         the portal, report and docs files it showed last: an edit of objective
 #                               files regenerates only the pages it can change
-#   commands/preview_search.py  each page's search entries, by its file's mtime and size, while the
+#   engine/search_preview.py    each page's search entries, by its file's mtime and size, while the
 #                               engine's server runs; commands/preview_engine.py runs it --dirty
 #   commands/preview_templates.py  the theme's compiled templates, for the engine's server's life

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from site_builder.commands import preview_search
+from site_builder.engine import search_preview
 from site_builder.commands.build import generate
 from site_builder.commands.preview import Preview
 from site_builder.engine.chinese_search import segmenter
@@ -108,10 +108,10 @@ def test_the_preview_search_hook_makes_the_engine_steps_entries(tmp_path):
     preview = Preview(root, root / ".okr-portal/serve", AS_OF, "en")
     preview.regenerate()
     docs = root / ".okr-portal/serve/docs"
-    assert preview_search.entries_of(docs) == tree_entries(docs, segmenter(None))
+    assert search_preview.entries_of(docs) == tree_entries(docs, segmenter(None))
     _edit(root, LINE, *EDITS[0][1:])
     preview.regenerate({LINE})
-    entries, locations = preview_search.entries_of(docs)  # from what it kept, and the pages rewritten
+    entries, locations = search_preview.entries_of(docs)  # from what it kept, and the pages rewritten
     assert (entries, locations) == tree_entries(docs, segmenter(None))
     assert any("A check-in written in the preview" in entry["text"] for entry in entries)
 

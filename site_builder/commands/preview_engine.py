@@ -10,9 +10,8 @@ than the whole site. Dirty mode alone would go wrong in three ways, each handled
 - a page whose docs file was removed would stay in the site: the engine builds into a
   temporary folder, made here in a folder of the preview's own (TMPDIR), so the pages of
   the removed files are removed there too (``after``);
-- the search index of the generated pages would be made again from every page after
-  every rebuild: the engine's config (a copy of the generated one, rewritten only when
-  that changes) names commands/preview_search, which reads only what changed;
+- the engine's config is a copy of the generated one, rewritten only when that changes
+  (the generator rewrites its own on every regeneration, which would start a rebuild);
 - a docs file rewritten while the engine rebuilds may be found changed when its page is
   built but not when the pages were read, and fail that rebuild: serve writes only while
   the engine is idle (``wait_idle``, ``wait_rebuilt``), as the engine's log tells.
@@ -31,8 +30,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from site_builder.commands import preview_search, preview_templates
-from site_builder.engine import search_preview
+from site_builder.commands import preview_templates
 from site_builder.render.urls import page_url
 
 DIRTY_WARNING = "A 'dirty' build is being performed"  # the engine's own words, left out
@@ -110,17 +108,16 @@ class Engine:
                         pass
 
     def _own_hook(self) -> str:
-        """The engine's own copy of the generated config (``engine_config``), with preview_search
-        in place of search_preview, written only when it changes (the engine watches it); its text.
+        """The engine's own copy of the generated config (``engine_config``), with preview_templates
+        added to its hooks, written only when it changes (the engine watches it); its text.
         The generator rewrites its config on every regeneration: the engine does not watch that."""
         try:
             config = json.loads(self.config_file.read_text("utf-8"))
         except (OSError, ValueError):
             return self._config
-        theirs, ours = str(Path(search_preview.__file__).resolve()), str(Path(preview_search.__file__).resolve())
         templates = str(Path(preview_templates.__file__).resolve())
         if isinstance(config.get("hooks"), list):  # ours: a portal's own hooks are not in this list
-            config["hooks"] = [ours if hook == theirs else hook for hook in config["hooks"]] + [templates]
+            config["hooks"] = config["hooks"] + [templates]
         text = json.dumps(config, indent=2, ensure_ascii=False) + "\n"
         try:
             unchanged = self.engine_config.read_text("utf-8") == text

@@ -33,7 +33,7 @@ from site_builder.render.templating import SEARCH_MARK as MARK
 from site_builder.render.urls import page_url  # a docs file's address, as the engine makes it
 
 INDEX = Path("search") / "search_index.json"  # in the site, where Material's plugin writes it
-_MARKED = f"---\n{MARK}\n"  # how a generated page starts (render.templating)
+MARKED = f"---\n{MARK}\n"  # how a generated page starts (render.templating)
 
 # Python-Markdown's backslash escapes (its own, and the tables extension's |).
 _MD_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()>#+\-.!|])")
@@ -132,23 +132,24 @@ def tree_entries(docs_dir: Path, segment=None) -> tuple[list[dict], set[str]]:
     engine's order of pages, and the addresses of those pages."""
     entries, locations = [], set()
     docs_dir = Path(docs_dir)
-    pages = sorted((p for p in docs_dir.rglob("*.md")), key=lambda p: _page_order(p.relative_to(docs_dir)))
+    pages = sorted((p for p in docs_dir.rglob("*.md")), key=lambda p: page_order(p.relative_to(docs_dir).as_posix()))
     for path in pages:
         rel = path.relative_to(docs_dir).as_posix()
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if not text.startswith(_MARKED):
+        if not text.startswith(MARKED):
             continue  # not marked: the engine's plugin indexes it itself
         locations.add(page_url(rel))
         entries += page_entries(rel, text, segment)
     return entries, locations
 
 
-def _page_order(rel: Path) -> tuple:
-    """MkDocs's order of files: by folder, a folder's index first."""
-    return (*[(1, part) for part in rel.parts[:-1]], (0, rel.name != "index.md", rel.name))
+def page_order(rel: str) -> tuple:
+    """MkDocs's order of files (a docs path): by folder, a folder's index first."""
+    *folders, name = rel.split("/")
+    return (*[(1, part) for part in folders], (0, name != "index.md", name))
 
 
 def language_entries(config_file: Path, jieba_dictionary: str | None) -> tuple[Path, list[dict], set[str]]:
