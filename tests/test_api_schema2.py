@@ -186,7 +186,7 @@ def test_status_json_is_the_api_document(root, cli):
     assert run.code == 0, run.err
     assert run.out == okrs_json(*_report(root))
     generate(root, AS_OF, root / "site")
-    assert (root / WORK_DIR / "docs/api/okrs.json").read_text("utf-8") == run.out
+    assert (root / WORK_DIR / "static-files/api/okrs.json").read_text("utf-8") == run.out
 
 
 def test_the_status_table_groups_each_period_by_unit_in_tree_order(root):

@@ -320,9 +320,9 @@ def test_a_generated_site_has_the_derived_metric(portal):
     assert [(o.date, o.value, o.flag) for o in share.observations] == [
         (J1, 10.0, None),  # 100 * 10 / 100
         (F1, 20.0, "estimate")]  # 100 * 15 / 75, visits an estimate
-    api = json.loads((root / WORK_DIR / "docs/api/okrs.json").read_text("utf-8"))
+    api = json.loads((root / WORK_DIR / "static-files/api/okrs.json").read_text("utf-8"))
     assert api["objectives"][0]["key_results"][0]["current"] == {"date": "2026-02-01", "value": 20}
-    csvs = [p for p in (root / WORK_DIR / "docs").rglob("share*.csv")]
+    csvs = [p for p in (root / WORK_DIR / "static-files").rglob("share*.csv")]
     assert csvs and "2026-02-01" in csvs[0].read_text("utf-8"), csvs
 
 

@@ -16,6 +16,7 @@ from site_builder.commands.build import generate
 from site_builder.commands.preview import Preview
 from site_builder.engine.chinese_search import segmenter
 from site_builder.engine.search_index import tree_entries
+from site_builder.render.write import static_of
 from test_build_safety import _contents, _copy_demo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -26,11 +27,17 @@ LINE = "okrs/objectives/q4-2026/appointment-line.yml"  # aligned to veteran-acce
 PARENT = "okrs/objectives/cy2026/veteran-access.yml"
 
 
+def _tree(docs: Path) -> dict[str, bytes]:
+    """A language's generated files: the pages of its docs folder and its static tree's files (render.write)."""
+    static = static_of(docs)
+    return {**_contents(docs), **(_contents(static) if static.is_dir() else {})}
+
+
 def _fresh(root: Path, tmp: Path, lang: str, as_of: date = AS_OF) -> dict[str, bytes]:
     """The docs tree of ``lang`` as a first generation of the portal makes it now."""
     work = tmp / f"fresh-{len(list(tmp.glob('fresh-*')))}"
     generate(root, as_of, work / "site", work=work, reports=None, languages=(lang,))
-    return _contents(work / "docs" if lang == "en" else work / f"lang-{lang}" / "docs")
+    return _tree(work / "docs" if lang == "en" else work / f"lang-{lang}" / "docs")
 
 
 def _edit(root: Path, rel: str, old: str, new: str | None = None) -> None:
@@ -61,14 +68,14 @@ def test_after_each_edit_the_preview_tree_is_a_fresh_generations(tmp_path, lang)
     preview = Preview(root, root / ".okr-portal/serve", AS_OF, lang)
     preview.regenerate()
     docs = root / ".okr-portal/serve" / ("docs" if lang == "en" else f"lang-{lang}/docs")
-    before = _contents(docs)
+    before = _tree(docs)
     assert before == _fresh(root, tmp_path, lang)
     for rel, old, new in EDITS:
         _edit(root, rel, old, new)
         generated = preview.regenerate({rel})
         assert preview.passes == 2, f"{old!r} -> {new!r} was not regenerated in part"
         assert generated.changed, "the edit changed no file"
-        now = _contents(docs)
+        now = _tree(docs)
         expected = _fresh(root, tmp_path, lang)
         assert sorted(now) == sorted(expected), (set(now) ^ set(expected))
         assert [rel for rel in now if now[rel] != expected[rel]] == []
@@ -84,7 +91,7 @@ def test_an_edit_up_the_alignment_reaches_the_objectives_below_it(tmp_path):
     _edit(root, PARENT, "Timely care, close to home, for every veteran", "Renamed: care close to home")
     preview.regenerate({PARENT})
     assert preview.passes == 2
-    docs = _contents(root / ".okr-portal/serve/docs")
+    docs = _tree(root / ".okr-portal/serve/docs")
     assert b"Renamed:" in docs["objectives/appointment-line-q4.md"]  # what it contributes to
     assert docs == _fresh(root, tmp_path, "en")
 
@@ -100,7 +107,7 @@ def test_what_cannot_be_regenerated_in_part_is_regenerated_whole(tmp_path):
     (root / LINE).unlink()  # an objective gone: its pages go with it
     preview.regenerate({LINE})
     assert preview.passes == 0 and "objectives/appointment-line-q4.md" in preview.removed
-    assert _contents(root / ".okr-portal/serve/docs") == _fresh(root, tmp_path, "en")
+    assert _tree(root / ".okr-portal/serve/docs") == _fresh(root, tmp_path, "en")
 
 
 def test_the_preview_search_hook_makes_the_engine_steps_entries(tmp_path):
@@ -129,4 +136,4 @@ def test_a_key_result_removed_takes_its_files_with_it(tmp_path):
     preview.regenerate({rel})
     assert preview.passes == 2
     assert "embed/o-0006/kr-3/index.html" in preview.removed
-    assert _contents(root / ".okr-portal/serve/docs") == _fresh(root, tmp_path, "en", as_of)
+    assert _tree(root / ".okr-portal/serve/docs") == _fresh(root, tmp_path, "en", as_of)

@@ -21,7 +21,14 @@ def demo():
 
 
 def read_tree(folder):
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """A docs folder's generated files: its pages, and the other files from its static tree (render.write)."""
+    from site_builder.render.write import static_of
+
+    pages = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert all(rel.endswith(".md") for rel in pages), "the engine's docs folder holds only pages"
+    static = static_of(folder)
+    others = {p.relative_to(static).as_posix(): p.read_bytes() for p in sorted(static.rglob("*")) if p.is_file()}
+    return {**pages, **others}
 
 
 def as_bytes(files):
@@ -42,7 +49,7 @@ def test_render_trees_writes_what_it_renders_alone(demo, tmp_path, monkeypatch, 
     from site_builder.render import pages as render
 
     report, portal = demo
-    files = rendered(report, portal, tmp_path / "alone")
+    files = rendered(report, portal, tmp_path / "alone" / "docs")
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)  # the demo is small: force the workers
     docs = tmp_path / "docs"
     lang = report.settings.default_language
@@ -65,7 +72,7 @@ def test_writing_a_tree_keeps_its_behaviour(demo, tmp_path):
     from site_builder.render import write
 
     report, portal = demo
-    files = rendered(report, portal, tmp_path / "alone")
+    files = rendered(report, portal, tmp_path / "alone" / "docs")
     docs = tmp_path / "docs"
     docs.mkdir()
     assert write.write_files(files, docs) + write.sweep(docs, files) == list(files)
@@ -87,8 +94,8 @@ def test_what_languages_share_is_never_taken_from_an_earlier_report(tmp_path):
 
     portal = check(REPO).portal
     earlier, later = compute(portal, date(2026, 3, 31)), compute(portal, date(2026, 11, 24))
-    first = rendered(earlier, portal, tmp_path / "first")
-    second = rendered(later, portal, tmp_path / "second")
+    first = rendered(earlier, portal, tmp_path / "first" / "docs")
+    second = rendered(later, portal, tmp_path / "second" / "docs")
     assert first["api/okrs.json"] == okrs_json(earlier, portal).encode() != second["api/okrs.json"] == okrs_json(later, portal).encode()
     assert first["feed.xml"] != second["feed.xml"]
     assert rendered(earlier, portal, tmp_path / "zh", "zh-TW")["api/okrs.json"] == first["api/okrs.json"]
@@ -101,10 +108,10 @@ def test_render_trees_gives_each_language_what_it_renders_alone(demo, tmp_path, 
     from site_builder.render import pages as render
 
     report, portal = demo
-    alone = {lang: rendered(report, portal, tmp_path / "alone" / lang, lang) for lang in ("en", "zh-TW")}
+    alone = {lang: rendered(report, portal, tmp_path / "alone" / lang / "docs", lang) for lang in ("en", "zh-TW")}
     assert alone["en"]["index.md"] != alone["zh-TW"]["index.md"]
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)
-    folders = {"en": tmp_path / "en", "zh-TW": tmp_path / "zh"}
+    folders = {"en": tmp_path / "en" / "docs", "zh-TW": tmp_path / "zh" / "docs"}
     trees = render.render_trees(report, portal, folders, workers=workers)
     for lang, files in alone.items():
         assert trees[lang].files == list(files)

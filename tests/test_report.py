@@ -220,7 +220,7 @@ def test_build_without_weasyprint_still_builds_and_says_once_that_reports_were_s
     generated = generate(root, date(2026, 3, 1), tmp_path / "site")
     skipped = [w for w in generated.warnings if "reports" in w]
     assert len(skipped) == 1 and "pip install 'okr-portal[report]'" in skipped[0]
-    assert not (root / ".okr-portal" / "docs" / "reports").exists()
+    assert not (root / ".okr-portal" / "static-files" / "reports").exists()
 
 
 def test_build_reports_makes_the_current_periods_report_too(tmp_path):
@@ -232,9 +232,9 @@ def test_build_reports_makes_the_current_periods_report_too(tmp_path):
     root = write_portal(tmp_path, {"okrs/objectives/a.yml": objective}, _ended_portal())
     docs = root / ".okr-portal" / "docs"
     generate(root, date(2026, 3, 1), tmp_path / "site")
-    assert not (docs / "reports" / "cy2026-en.pdf").exists()  # in progress: only when asked
+    assert not (root / ".okr-portal/static-files/reports/cy2026-en.pdf").exists()  # in progress: only when asked
     generate(root, date(2026, 3, 1), tmp_path / "site", reports=True)
-    assert (docs / "reports" / "cy2026-en.pdf").read_bytes().startswith(b"%PDF-")
+    assert (root / ".okr-portal/static-files/reports/cy2026-en.pdf").read_bytes().startswith(b"%PDF-")
     assert "reports/cy2026-en.pdf" in (docs / "periods" / "cy2026.md").read_text("utf-8")
 
 
@@ -266,7 +266,7 @@ def test_build_publishes_the_ended_periods_reports_and_links_them(built_demo):
 
 def test_a_second_build_reuses_the_reports(built_demo):
     kept = built_demo / ".okr-portal" / "reports"
-    docs_pdf = built_demo / ".okr-portal" / "docs" / "reports" / "cy2025-en.pdf"
+    docs_pdf = built_demo / ".okr-portal" / "static-files" / "reports" / "cy2025-en.pdf"
     before = {p.name: p.stat().st_mtime_ns for p in kept.iterdir()}
     docs_before = docs_pdf.stat().st_mtime_ns
     assert len(before) == 2  # one per language

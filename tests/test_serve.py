@@ -115,6 +115,14 @@ def test_the_preview_serves_an_edit_and_drops_a_removed_page(tmp_path):
             index = json.loads(_get(f"{base}/search/search_index.json") or "{}")
             return any("Saved in the preview" in doc["text"] for doc in index.get("docs", ()))
         assert _wait_for(indexed, 60), "the search index of the preview lacks the edit"
+        # The files beside the pages (kept out of the engine's docs tree, render.write) are served
+        # too, and follow an edit: the embed page names its objective.
+        embed = f"{base}/embed/appointment-line-q4/call-back/"
+        assert "Get the appointment line answering again" in (_get(embed) or ""), log.read_text()
+        assert (_get(f"{base}/api/okrs.json") or "").startswith("{")
+        objective.write_text(objective.read_text("utf-8").replace(
+            "Get the appointment line answering again", "Answer the appointment line again", 1), "utf-8")
+        assert _wait_for(lambda: "Answer the appointment line again" in (_get(embed) or ""), 60), log.read_text()
         objective.unlink()
         assert _wait_for(lambda: _get(page) is None and _get(f"{base}/"), 60), log.read_text()
         assert server.poll() is None, "the preview stopped"

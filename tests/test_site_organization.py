@@ -429,8 +429,9 @@ def test_a_portal_without_units_or_alignment_has_no_organization_pages(portal, c
         root = portal({"okrs/objectives/only.yml": SCHEMA_1_OBJECTIVE},
                       PORTAL_YML.replace("schema: 1", f"schema: {schema}"))
         assert cli(root, "build", "--as-of", AS_OF).code == 0
-        folder = root / ".okr-portal" / "docs"
-        docs[schema] = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        docs[schema] = {p.relative_to(folder).as_posix(): p.read_bytes()  # pages, and the files beside them
+                        for folder in (root / ".okr-portal" / "docs", root / ".okr-portal" / "static-files")
+                        for p in folder.rglob("*") if p.is_file()}
         assert not (root / "site" / "units").exists() and not (root / "site" / "alignment").exists()
         words = text_of(page(root, "objectives/only"))
         assert "Contributes to" not in words and "Supported by" not in words and "Unit" not in words

@@ -16,6 +16,7 @@ import pytest
 
 from site_builder.commands.build import WORK_DIR
 from site_builder.problems import excerpt
+from site_builder.render.write import static_of
 from site_builder.source.json_schema import SCHEMAS, json_schema
 from site_builder.source.values import LARGEST_NUMBER
 from fixtures import (
@@ -338,11 +339,12 @@ def test_every_reserved_name_is_a_path_the_site_really_writes(portal, cli):
     run = cli(root, "build", "--as-of", AS_OF)
     assert run.code == 0, run.out + run.err
     docs = root / WORK_DIR / "docs"
+    static = static_of(docs)  # the files other than pages (render.write)
     site = root / "site"
     for kind, (folder, names) in _reserved().items():
         assert names, kind
         for name in names:
-            taken = [docs / folder / f"{name}.md", docs / folder / name]
+            taken = [docs / folder / f"{name}.md", docs / folder / name, static / folder / name]
             assert any(path.exists() for path in taken), f"{kind} {name!r}: the site writes none of {taken}"
             assert (site / folder / name).exists() or (site / folder / f"{name}.html").exists(), (kind, name)
 
@@ -361,13 +363,15 @@ def test_every_name_the_site_takes_beside_an_id_is_reserved(portal, cli):
     folders = [("objective", "objectives"), ("metric", "metrics"), ("metric", "data"), ("period", "periods"),
                ("tag", "tags")]
     assert {folder for kind, (folder, _) in reserved.items() if folder} <= {folder for _, folder in folders}
+    static = static_of(docs)  # the files other than pages (render.write)
     for kind, folder in folders:
-        own = {path.name.split(".", 1)[0] for path in (docs / folder).iterdir()} - ids[kind]  # ids have no '.'
+        made = [path for top in (docs, static) if (top / folder).is_dir() for path in (top / folder).iterdir()]
+        own = {path.name.split(".", 1)[0] for path in made} - ids[kind]  # ids have no '.'
         own = {name for name in own if not re.fullmatch(r"page_\d+", name)}
         assert own <= (reserved[kind][1] if kind in reserved else set()), (kind, folder, own)
     # A language's site is a folder of the root site: any name there that could be a language code.
     declared = {"en", "zh-TW"}
-    names = {path.name for path in (root / "site").iterdir()} | {path.name for path in docs.iterdir()}
+    names = {path.name for top in (root / "site", docs, static) for path in top.iterdir()}
     could_be_a_language = {name for name in names if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", name)}
     assert could_be_a_language - declared <= reserved["language"][1]
 

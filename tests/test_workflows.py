@@ -219,6 +219,14 @@ def test_each_workflow_runs_what_it_is_for(workflow):
         assert ["build"] in ran
         uses = [step["uses"].split("@")[0] for _, step in steps(data) if "uses" in step]
         assert "actions/upload-pages-artifact" in uses and "actions/deploy-pages" in uses
+        # The PDFs a build files (report.publish) come back before the build that would make them again.
+        from site_builder.commands.build import WORK_DIR
+        from site_builder.report.publish import FOLDER
+        build_steps = [step for _, step in steps(data)]
+        cached = [n for n, step in enumerate(build_steps) if step.get("uses", "").startswith("actions/cache@")]
+        built = [n for n, step in enumerate(build_steps) if step.get("run", "").strip() == "okr-portal build"]
+        assert cached and built and cached[0] < built[0]
+        assert build_steps[cached[0]]["with"]["path"] == f"{WORK_DIR}/{FOLDER}"
         assert data["on"]["push"]["branches"] == ["main"]
         assert "workflow_dispatch" in data["on"] and "workflow_call" in data["on"]
     elif path.name == "refresh.yml":

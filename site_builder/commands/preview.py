@@ -29,6 +29,7 @@ from site_builder.compute.derived import with_derived
 from site_builder.compute.rules import Report, compute
 from site_builder.history.revisions import read_history
 from site_builder.render import organization_index
+from site_builder.render.write import is_page, location, static_of
 from site_builder.source.check import Checked
 from site_builder.source.files import read_record
 from site_builder.source.formats import OBJECTIVE
@@ -54,6 +55,7 @@ class Preview:
         self.removed: list[str] = []  # docs files the last regeneration removed
         self.passes = 0  # how the last one went: 0 the whole language, 2 an edit's pages and then the rest
         self.between = lambda: None  # called between the two passes (serve: until the engine built the first)
+        self.written = lambda rels: None  # called with the files other than pages each pass wrote (serve places them)
 
     def regenerate(self, changed: set[str] | None = None) -> Generated:
         """The docs tree for the okrs/ files ``changed`` (paths under the portal; None: any).
@@ -68,10 +70,12 @@ class Preview:
         site = self.work / "preview"
         first = generate(self.root, as_of, site, only=lambda kind, key: kind == "objective" and key in edited,
                          **common)
+        self._wrote(first)
         if first.changed:
             self.between()
         rest = generate(self.root, as_of, site, only=lambda kind, key: kind == "rest" or (
             key in objectives if kind == "objective" else key in metrics), **common)
+        self._wrote(rest)
         docs = self._docs()
         again = edited | objectives
         made = {rel for generated in (first, rest) for rel in generated.trees[self.lang].files}
@@ -81,6 +85,11 @@ class Preview:
         self.shown = _Shown(checked, report, history, as_of, frozenset(made | kept))
         self.passes = 2
         return replace(rest, changed=first.changed + rest.changed + self.removed)
+
+    def _wrote(self, generated: Generated) -> None:
+        tree = generated.trees.get(self.lang)
+        if tree is not None:
+            self.written([rel for rel in tree.changed if not is_page(rel)])
 
     def _docs(self, settings=None) -> Path:
         settings = settings or self.shown.checked.portal.settings
@@ -94,6 +103,7 @@ class Preview:
         self.lang = self.lang or settings.default_language
         if self.lang not in generated.configs:
             return generated
+        self._wrote(generated)
         portal = generated.checked.portal
         before = self.shown.files if self.shown is not None else frozenset()
         files = frozenset(_files(self._docs(settings)))
@@ -200,11 +210,13 @@ def _owner(rel: str) -> tuple[str, str]:
 
 
 def _files(docs: Path) -> set[str]:
-    base = os.fspath(docs)
+    """The generated files of a language: its pages and its static tree's files (render.write)."""
     out = set()
-    for folder, _, names in os.walk(base):
-        prefix = os.path.relpath(folder, base).replace(os.sep, "/")
-        out.update(name if prefix == "." else f"{prefix}/{name}" for name in names)
+    for base, wanted in ((os.fspath(docs), is_page), (os.fspath(static_of(docs)), lambda rel: not is_page(rel))):
+        for folder, _, names in os.walk(base):
+            prefix = os.path.relpath(folder, base).replace(os.sep, "/")
+            out.update(rel for rel in (name if prefix == "." else f"{prefix}/{name}" for name in names)
+                       if wanted(rel))
     return {rel for rel in out if not rel.endswith(".tmp")}
 
 
@@ -212,13 +224,14 @@ def _remove(docs: Path, stale: list[str]) -> list[str]:
     """Remove the files no longer made (render.write.sweep, but only those: the tree is known),
     and the folders they leave empty. Returns them."""
     for rel in stale:
-        path = docs / rel
+        path = Path(location(docs, rel))
+        top = docs if is_page(rel) else static_of(docs)
         try:
             path.unlink()
         except FileNotFoundError:
             continue
         for folder in path.parents:
-            if folder == docs or any(folder.iterdir()):
+            if folder == top or any(folder.iterdir()):
                 break
             folder.rmdir()
     return stale

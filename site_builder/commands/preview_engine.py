@@ -16,6 +16,10 @@ than the whole site. Dirty mode alone would go wrong in three ways, each handled
   built but not when the pages were read, and fail that rebuild: serve writes only while
   the engine is idle (``wait_idle``, ``wait_rebuilt``), as the engine's log tells.
 
+The generator's files other than pages are not in the docs tree the engine watches
+(render.write): they are placed into the engine's site here, all of them once it has made
+its folder (``place_static``), then those each regeneration wrote.
+
 And the theme's templates, which the engine compiles again for every rebuild, are compiled
 once (commands/preview_templates).
 
@@ -31,7 +35,9 @@ import threading
 from pathlib import Path
 
 from site_builder.commands import preview_templates
+from site_builder.engine import static_files
 from site_builder.render.urls import page_url
+from site_builder.render.write import static_of
 
 DIRTY_WARNING = "A 'dirty' build is being performed"  # the engine's own words, left out
 _STARTED = "Detected file changes"  # the engine's server begins a rebuild...
@@ -51,6 +57,7 @@ class Engine:
         self._config = ""
         self._config = self._own_hook()
         self._rebuilds = [0, 0]  # begun, ended
+        self.placed = False  # the static tree put into the engine's site folder yet
         self._changed = threading.Condition()
 
     def log_line(self, line: str) -> None:
@@ -93,6 +100,21 @@ class Engine:
                 built.unlink()
             except OSError:
                 pass
+
+    def place_static(self, rels: list[str] | None = None) -> None:
+        """The static tree's files ``rels`` into the engine's site (all of them, the first time
+        its folder is there; before, nothing: they go with all of them)."""
+        site, docs = self._site(), self._docs()
+        if site is None or docs is None:
+            return
+        try:
+            if not self.placed:
+                static_files.place_all(static_of(docs), site)
+                self.placed = True
+            elif rels:
+                static_files.place(static_of(docs), site, rels)
+        except OSError:  # the engine's server is stopping (its folder removed): it serves nothing more
+            pass
 
     def rebuild_all(self) -> None:
         """Every docs page newer than what the engine built from it, so it builds them all."""

@@ -134,6 +134,7 @@ def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", 
               f"{', '.join(languages)}", file=sys.stderr)
         return 2
     engine_site = Engine(root / PREVIEW_WORK, generated.configs[lang])
+    preview.written = engine_site.place_static  # the downloads and images beside the pages (render.write)
     if len(languages) > 1:
         others = ", ".join(code for code in languages if code != lang)
         print(f"okr-portal serve: previewing {lang} (--lang {others} for the other languages; "
@@ -160,6 +161,8 @@ def serve(root: Path, as_of: date | None, address: str, engine: str = "mkdocs", 
     try:
         while server.poll() is None:
             time.sleep(poll)
+            if not engine_site.placed:
+                engine_site.place_static()
             now = snapshot(okrs)
             if now != seen:
                 changed, seen = _changed(seen, now, root), now

@@ -25,7 +25,8 @@ from site_builder.model import Settings
 from site_builder.render.markup import to_plain
 from site_builder.render import urls
 from site_builder.render.cards import logo_doc
-from site_builder.engine import fill, search_index, search_preview
+from site_builder.engine import fill, search_index, search_preview, static_files
+from site_builder.render.write import static_of
 
 # Engines that read mkdocs.yml and Material's theme: the Python module each runs as.
 ENGINES = {"mkdocs": "mkdocs", "properdocs": "properdocs"}
@@ -192,6 +193,7 @@ def run_engines(config_files: list[Path], engine: str = "mkdocs", envs: list[dic
         raise EngineError("; ".join(reasons), list(errors))
     indexing.merge(EngineError)  # into each language's search index, before the new site replaces the old one
     fill.fill_sites(config_files, EngineError)  # the charts and tables back in (render.deferred), there too
+    place_static(config_files, EngineError)  # and the files other than pages (render.write), last
     return "\n".join(line for _, output in outputs for line in _plain(output).splitlines()
                      if line.startswith(("WARNING", "ERROR")))
 
@@ -287,6 +289,16 @@ class EngineLog:
         text = f"{name}: {message.strip()}" if sep else exception.strip()
         where = next((frame for frame in reversed(self._frames) if frame), None)
         return f"{where}: {text}" if where else text
+
+
+def place_static(config_files: list[Path], failure=EngineError) -> None:
+    """Each language's static tree (beside its docs folder) into the site its engine built."""
+    for config_file in config_files:
+        config = json.loads(Path(config_file).read_text("utf-8"))
+        try:
+            static_files.place_all(static_of(config["docs_dir"]), config["site_dir"])
+        except OSError as exc:  # a full disk, say: the old site stays as it was
+            raise failure(f"could not copy the downloads and images into {config['site_dir']}: {exc.strerror}") from None
 
 
 def replace_site(new_site: Path, site_dir: Path) -> None:
