@@ -102,10 +102,18 @@ def portal(workdir: Path, objectives: int, seed: int = 1) -> Path:
     return root
 
 
-def measure_build(root: Path) -> dict:
-    """A first build (no work folder, no site) through the CLI: wall, CPU, peak memory, pages."""
-    for leftover in (root / ".okr-portal", root / "site"):
-        shutil.rmtree(leftover, ignore_errors=True)
+def measure_build(root: Path, reports_kept: bool = False) -> dict:
+    """A first build (no work folder, no site) through the CLI: wall, CPU, peak memory, pages.
+    ``reports_kept``: but for the work folder's PDF reports, as the publish workflow's cache
+    brings them back to every build after the first (a fresh checkout otherwise)."""
+    work = root / ".okr-portal"
+    leftovers = [root / "site"] + ([p for p in work.iterdir() if p.name != "reports"]
+                                   if reports_kept and work.is_dir() else [work])
+    for leftover in leftovers:
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
     command = [sys.executable, "-m", "site_builder", "-C", str(root), "build", "--as-of", AS_OF]
     cpu, started = _children_cpu(), time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
@@ -276,6 +284,12 @@ def _build_and_floor(root: Path, workdir: Path, repeat: int, label: str) -> None
           f"({floor['pages']} one-paragraph pages) CPU {floor['cpu']:.1f} s, wall {floor['wall']:.1f} s; "
           f"build / floor: CPU x{build['cpu'] / floor['cpu']:.1f}, wall x{build['wall'] / floor['wall']:.1f}"
           + (f" (median of {repeat})" if repeat > 1 else ""), flush=True)
+    again = sorted((measure_build(root, reports_kept=True) for _ in range(repeat)), key=lambda b: b["cpu"])
+    again = again[len(again) // 2]
+    print(f"{label}: build with the PDF reports in the cache (every later build, fresh checkout) CPU "
+          f"{again['cpu']:.1f} s, wall {again['wall']:.1f} s (generate {again['generate']} s, engine "
+          f"{again['engine']} s), peak memory {again['peak'] / 2**20:.0f} MB; build / floor: CPU "
+          f"x{again['cpu'] / floor['cpu']:.1f}, wall x{again['wall'] / floor['wall']:.1f}; target x3", flush=True)
 
 
 def sizes_option(text: str) -> tuple[int, ...]:

@@ -31,6 +31,7 @@ from conftest import REPO
 from site_builder.engine import search_index
 from site_builder.engine.chinese_search import ENV, cache_folders, segmenter, traditional_dictionary
 from site_builder.engine.runner import ENGINE_ENV
+from site_builder.render import deferred
 from site_builder.render.templating import SEARCH_MARK, page
 from test_site import AS_OF, copy_demo
 
@@ -59,7 +60,9 @@ def materials_indexes(root: Path, out: Path) -> dict[str, dict]:
                 copy = docs / path.relative_to(work / "docs")
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 data = path.read_bytes()
-                if path.suffix == ".md":
+                if path.suffix == ".md":  # as readers get it: the blocks kept out of the engine back in
+                    rel = path.relative_to(work / "docs").as_posix()
+                    data = deferred.restored(data.decode("utf-8"), work / "docs", rel).encode("utf-8")
                     data = data.replace(f"---\n{SEARCH_MARK}\n".encode(), b"---\n", 1)
                 copy.write_bytes(data)
         config = json.loads((work / "mkdocs.yml").read_text("utf-8"))

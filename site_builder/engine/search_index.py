@@ -29,6 +29,7 @@ from pathlib import Path
 
 from site_builder.engine.chinese_search import ENV as JIEBA_DICT_ENV, segmenter
 from site_builder.engine.search_sections import sections
+from site_builder.render import deferred
 from site_builder.render.templating import SEARCH_MARK as MARK
 from site_builder.render.urls import page_url  # a docs file's address, as the engine makes it
 
@@ -142,7 +143,7 @@ def tree_entries(docs_dir: Path, segment=None) -> tuple[list[dict], set[str]]:
         if not text.startswith(MARKED):
             continue  # not marked: the engine's plugin indexes it itself
         locations.add(page_url(rel))
-        entries += page_entries(rel, text, segment)
+        entries += page_entries(rel, deferred.restored(text, docs_dir, rel), segment)
     return entries, locations
 
 

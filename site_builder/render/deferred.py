@@ -1,21 +1,21 @@
-"""Charts and data tables kept out of what the site engine parses: a performance device
-(DESIGN.md §7).
+"""Raw HTML kept out of what the site engine parses: a performance device (DESIGN.md §7).
 
 Python-Markdown reads every raw HTML block of a page tag by tag (and MkDocs reads it
-again for its anchors), and most of a generated page's tags are in its charts' SVG
-and its data tables. So, when a build asks for it (``configure``), each of those
-blocks of a Markdown page is written to a store beside the docs tree, not in it (the
-engine must not copy it into the site), and the page gets a placeholder in its place:
-an HTML comment, which the engine passes through as it is, inside the raw HTML block
-it was in. After the engine, and before the new site replaces the old one,
-engine.fill puts each block back, byte for byte.
+again for its anchors), and nearly all of a generated page is raw HTML between its
+Markdown headings, most of its tags in charts' SVG and data tables. So, when a build asks
+for it (``configure``), those blocks of a Markdown page are written to a store beside the
+docs tree, not in it (the engine must not copy it into the site), and the page gets a
+placeholder in their place: an HTML comment, which the engine passes through as it is.
+After the engine, and before the new site replaces the old one, engine.fill puts each
+block back, byte for byte. The engine still reads the page's front matter and its
+Markdown headings (its title, table of contents and anchors).
 
-What is taken out: the SVG elements of class ``okr-chart`` (key-result and metric
-charts, small multiples) and the data tables (``okr-table-wrap``), each inside or
-itself a block marked data-search-exclude, so the search index (read from the docs
-tree, see engine.search_index) is the same with placeholders. Maps stay inline: their
-figure is not excluded from search, and their regions' names and values are words a
-reader searches. Icons and progress bars stay too: a placeholder would save little.
+What is taken out (``split``): the SVG elements of class ``okr-chart`` and the data
+tables (``okr-table-wrap``), wherever they are; then every raw HTML block of the page's
+own (a block-level element opening a line after a blank line and closing at a line's
+end: what Python-Markdown passes through untouched), with the charts and tables it held.
+A block shorter than 512 characters stays: its placeholder would save little. The search
+index (engine.search_index) reads each page with its blocks back in (``restored``).
 
 The store has one file per page (``<store>/<page>.json``: placeholder key -> block),
 written, as the pages are, only when its content changed, and before its page, so a
@@ -26,9 +26,11 @@ it is, so it does not ask for this (its pages keep everything inline).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -78,26 +80,63 @@ def take_out(files: dict[str, str | bytes], docs_dir: Path | str) -> dict[str, s
 
 
 def split(page: str) -> tuple[str, dict[str, str]]:
-    """The page with each block it defers replaced by its placeholder, and the blocks by key."""
+    """The page with each block it defers replaced by its placeholder, and the blocks by key:
+    first its charts and tables (wherever they are), then every raw HTML block of its
+    own (a block-level element that opens a line after a blank one and closes at a line's
+    end, which Python-Markdown passes through as it is), each stored whole, the
+    charts and tables it held put back into it."""
+    page, inner = _split_kinds(page)
+    page, blocks = _split_top(page)
+    for key, block in blocks.items():
+        if MARK in block:
+            blocks[key] = _PLACEHOLDER.sub(lambda match: inner.pop(match.group(1)), block)
+    blocks.update(inner)
+    return page, blocks
+
+
+# Block-level elements Python-Markdown keeps as raw HTML when one opens a line after a blank line.
+_TOP = re.compile(r"(?<=\n\n)<(div|p|dl|ul|ol|figure|details|h[1-6]|table|section|nav|aside|blockquote)(?=[\s>])")
+_PLACEHOLDER = re.compile(re.escape(MARK) + r"([0-9a-f]{%d})-->" % KEY_LENGTH)
+
+
+def _split_top(page: str) -> tuple[str, dict[str, str]]:
+    def spans():
+        for match in _TOP.finditer(page):
+            end = _end_of(page, match.start(), match.group(1))
+            if end is not None and page[end:end + 1] in ("\n", ""):  # else text after it: Markdown reads that
+                yield match.start(), end
+    return _cut(page, spans())
+
+
+def _split_kinds(page: str) -> tuple[str, dict[str, str]]:
+    def spans():
+        found = {opener: page.find(opener) for opener in _KINDS}
+        while True:
+            opener = min((o for o, at in found.items() if at >= 0), key=found.get, default=None)
+            if opener is None:
+                return
+            at = found[opener]
+            found[opener] = page.find(opener, at + 1)
+            tag, mark = _KINDS[opener]
+            end = _end_of(page, at, tag)
+            if end is not None and mark in page[at:page.find(">", at)]:
+                yield at, end
+    return _cut(page, spans())
+
+
+def _cut(page: str, spans) -> tuple[str, dict[str, str]]:
+    """The page with each span (start, end; in order) long enough replaced by a placeholder,
+    but those inside a span already cut (they went with it); the blocks by key."""
     blocks: dict[str, str] = {}
     parts, start = [], 0
-    found = {opener: page.find(opener) for opener in _KINDS}
-    while True:
-        opener = min((o for o, at in found.items() if at >= 0), key=found.get, default=None)
-        if opener is None:
-            break
-        at = found[opener]
-        found[opener] = page.find(opener, at + 1)
-        tag, mark = _KINDS[opener]
-        end = _end_of(page, at, tag)
-        if at < start or end is None:  # inside a block already taken out (it went with it), or unclosed
+    for at, end in spans:
+        if at < start or end - at < _MIN_CHARS:
             continue
         block = page[at:end]
-        if mark in page[at:page.find(">", at)] and len(block) >= _MIN_CHARS:
-            key = hashlib.blake2b(block.encode("utf-8"), digest_size=KEY_LENGTH // 2).hexdigest()
-            blocks[key] = block
-            parts += [page[start:at], placeholder(key)]
-            start = end
+        key = hashlib.blake2b(block.encode("utf-8"), digest_size=KEY_LENGTH // 2).hexdigest()
+        blocks[key] = block
+        parts += [page[start:at], placeholder(key)]
+        start = end
     if not blocks:
         return page, {}
     parts.append(page[start:])
@@ -107,15 +146,20 @@ def split(page: str) -> tuple[str, dict[str, str]]:
 def _end_of(page: str, at: int, tag: str) -> int | None:
     """Where the element opened at ``at`` ends (after its closing tag), counting the
     elements of the same name inside it; None when it does not end."""
-    opening, closing = f"<{tag}", f"</{tag}>"
-    depth, position = 1, at + len(opening)
+    opening, closing = _opening(tag), f"</{tag}>"
+    depth, position = 1, at + len(tag) + 1
     while depth:
         close = page.find(closing, position)
         if close < 0:
             return None
-        depth += page.count(opening, position, close) - 1
+        depth += len(opening.findall(page, position, close)) - 1
         position = close + len(closing)
     return position
+
+
+@functools.lru_cache(maxsize=None)
+def _opening(tag: str) -> re.Pattern:
+    return re.compile(rf"<{tag}(?=[\s>/])")  # <p, not <path or <pre
 
 
 def _keep(store: str, rel: str, blocks: dict[str, str]) -> None:
@@ -158,6 +202,19 @@ def blocks_in(store: Path | str) -> dict[str, bytes]:
                 with open(os.path.join(folder, name), encoding="utf-8") as file:
                     out.update({key: svg.encode("utf-8") for key, svg in json.load(file).items()})
     return out
+
+
+def restored(page: str, docs_dir: Path | str, rel: str) -> str:
+    """A docs page with its blocks back in (the search index reads the page as readers get it);
+    a block missing from its store stays a placeholder (engine.fill stops that build)."""
+    if MARK not in page:
+        return page
+    try:
+        with open(os.path.join(store_of(docs_dir), rel + ".json"), encoding="utf-8") as file:
+            blocks = json.load(file)
+    except (OSError, ValueError):
+        return page
+    return _PLACEHOLDER.sub(lambda match: blocks.get(match.group(1), match.group(0)), page)
 
 
 INLINE_ENV = "OKR_PORTAL_KEEP_INLINE"  # "1": builds keep charts and tables in the pages (to compare, to measure)
