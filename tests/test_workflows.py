@@ -222,11 +222,14 @@ def test_each_workflow_runs_what_it_is_for(workflow):
         # The PDFs a build files (report.publish) come back before the build that would make them again.
         from site_builder.commands.build import WORK_DIR
         from site_builder.report.publish import FOLDER
+        from site_builder.render.write import STATIC
         build_steps = [step for _, step in steps(data)]
         cached = [n for n, step in enumerate(build_steps) if step.get("uses", "").startswith("actions/cache@")]
         built = [n for n, step in enumerate(build_steps) if step.get("run", "").strip() == "okr-portal build"]
         assert cached and built and cached[0] < built[0]
-        assert build_steps[cached[0]]["with"]["path"] == f"{WORK_DIR}/{FOLDER}"
+        kept = build_steps[cached[0]]["with"]["path"].split()
+        assert f"{WORK_DIR}/{FOLDER}" in kept  # and the cards, where render reads them back (speed.EARLIER)
+        assert f"{WORK_DIR}/{STATIC}/cards" in kept and f"{WORK_DIR}/lang-*/{STATIC}/cards" in kept
         assert data["on"]["push"]["branches"] == ["main"]
         assert "workflow_dispatch" in data["on"] and "workflow_call" in data["on"]
     elif path.name == "refresh.yml":

@@ -38,7 +38,7 @@ from site_builder.render.markup import to_plain
 from site_builder.render.downloads import metric_csv
 from site_builder.render.templating import PAGE_SIZE, lang_attr, md_escape, page, paginate
 from site_builder.render.views import Link
-from site_builder.render.write import sweep, write_files
+from site_builder.render.write import static_of, sweep, write_files
 
 FEED_DOC = "feed.xml"
 LINKS_PER_PAGE = 100  # entries per index page (metrics, owners, tags, downloads)
@@ -63,7 +63,7 @@ def render_trees(report: Report, portal: Portal, docs_dirs: dict[str, Path], wor
     "rest" for every other file) and remove nothing (the live preview, commands/preview.py).
     """
     docs_dirs = {lang: Path(folder) for lang, folder in docs_dirs.items()}
-    speed.EARLIER.update({lang: str(folder) for lang, folder in docs_dirs.items()})  # the cards read back
+    speed.EARLIER.update({lang: str(static_of(folder)) for lang, folder in docs_dirs.items()})  # the cards read back
     for folder in docs_dirs.values():
         folder.mkdir(parents=True, exist_ok=True)
     trees = {}
