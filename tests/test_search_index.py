@@ -28,7 +28,7 @@ from markdown import Markdown
 from material.plugins.search.plugin import SearchIndex
 
 from conftest import REPO
-from site_builder.engine import search_index
+from site_builder.engine import search_index, search_sections
 from site_builder.engine.chinese_search import ENV, cache_folders, segmenter, traditional_dictionary
 from site_builder.engine.runner import ENGINE_ENV
 from site_builder.render import deferred
@@ -298,3 +298,39 @@ def test_an_index_that_cannot_be_written_stops_the_build_in_one_line(tmp_path):
         search_index.start([config], [{}]).merge(Stopped)
     assert str(stopped.value) == f"could not write the search index in {site}: Is a directory"
     assert index.read_text("utf-8") == '{"config": {}, "docs": []}'
+
+
+def _sections_key(found):
+    return [(s.id, s.title, s.text, s.el.tag, s.el.attrs) for s in found]
+
+
+READER_CASES = [
+    '<h2 id="a">A &amp; B &lt;c&gt; &#233;</h2><p>x < y and 3<4, &nbsp;&copy;</p>',
+    '<DIV CLASS="x" data-search-exclude><P>hidden</P></DIV><p>shown <br/> <br> after</p>',
+    '<script type="a">if (a<b) { "</p>" }</script><style>p>a{}</style><p>kept</p>',
+    "<!-- a <p>comment</p> --><!doctype html><p title='q\"uote' hidden>bare</p>",
+    '<svg><path d="M0 0"/><text>map words</text></svg><h3 id="b">B<a class="headerlink" href="#b">¶</a></h3>',
+    '<pre>  two\n  lines </pre><ul><li>one</li><li> </li></ul><code>c</code>',
+]
+
+
+@pytest.mark.parametrize("html", READER_CASES)
+def test_the_fast_reader_cuts_sections_as_pythons_html_parser_does(html):
+    assert _sections_key(search_sections.sections(html)) == _sections_key(search_sections.sections_by_html_parser(html))
+
+
+def test_every_generated_page_is_read_as_pythons_html_parser_reads_it(demo, synthetic):
+    """search_sections reads pages with one regular expression: on every page of the demo and a
+    synthetic organization, both languages, whole and with the excluded blocks cut, it finds
+    the sections Python's HTML parser finds through the same rules."""
+    read = 0
+    for root, _ in (demo, synthetic):
+        for docs in (root / WORK / "docs", root / WORK / "lang-zh-TW" / "docs"):
+            for path in sorted(docs.rglob("*.md")):
+                rel = path.relative_to(docs).as_posix()
+                _, body = search_index._front_matter(deferred.restored(path.read_text("utf-8"), docs, rel))
+                for html in (search_index._headings(body), search_index._headings(search_index._without_excluded(body))):
+                    assert _sections_key(search_sections.sections(html)) == \
+                        _sections_key(search_sections.sections_by_html_parser(html)), rel
+                    read += 1
+    assert read > 200
