@@ -29,7 +29,7 @@ from site_builder.compute.derived import with_derived
 from site_builder.compute.rules import Report, compute
 from site_builder.history.revisions import read_history
 from site_builder.render import organization_index
-from site_builder.render.write import is_page, location, static_of
+from site_builder.render.write import files_in, is_page, location, static_of
 from site_builder.source.check import Checked
 from site_builder.source.files import read_record
 from site_builder.source.formats import OBJECTIVE
@@ -211,13 +211,8 @@ def _owner(rel: str) -> tuple[str, str]:
 
 def _files(docs: Path) -> set[str]:
     """The generated files of a language: its pages and its static tree's files (render.write)."""
-    out = set()
-    for base, wanted in ((os.fspath(docs), is_page), (os.fspath(static_of(docs)), lambda rel: not is_page(rel))):
-        for folder, _, names in os.walk(base):
-            prefix = os.path.relpath(folder, base).replace(os.sep, "/")
-            out.update(rel for rel in (name if prefix == "." else f"{prefix}/{name}" for name in names)
-                       if wanted(rel))
-    return {rel for rel in out if not rel.endswith(".tmp")}
+    pages = {rel for rel in files_in(docs) if is_page(rel)}
+    return pages | {rel for rel in files_in(static_of(docs)) if not is_page(rel)}
 
 
 def _remove(docs: Path, stale: list[str]) -> list[str]:

@@ -18,17 +18,12 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
+from site_builder.render.write import files_in
+
 
 def place_all(static: Path | str, site_dir: Path | str) -> int:
     """Every file of the static tree into the site, at the same path. Returns how many."""
-    static = os.fspath(static)
-    if not os.path.isdir(static):
-        return 0
-    rels = []
-    for folder, _, names in os.walk(static):
-        prefix = os.path.relpath(folder, static).replace(os.sep, "/")
-        rels += [name if prefix == "." else f"{prefix}/{name}" for name in names if not name.endswith(".tmp")]
-    return place(static, site_dir, rels)
+    return place(static, site_dir, files_in(static))
 
 
 def place(static: Path | str, site_dir: Path | str, rels: Iterable[str]) -> int:

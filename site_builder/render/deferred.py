@@ -81,17 +81,13 @@ def take_out(files: dict[str, str | bytes], docs_dir: Path | str) -> dict[str, s
 
 def split(page: str) -> tuple[str, dict[str, str]]:
     """The page with each block it defers replaced by its placeholder, and the blocks by key:
-    first its charts and tables (wherever they are), then every raw HTML block of its
-    own (a block-level element that opens a line after a blank one and closes at a line's
-    end, which Python-Markdown passes through as it is), each stored whole, the
-    charts and tables it held put back into it."""
-    page, inner = _split_kinds(page)
+    first every raw HTML block of its own (a block-level element that opens a line after
+    a blank one and closes at a line's end, which Python-Markdown passes through as it
+    is), each stored whole with the charts and tables it holds, then the charts and
+    tables left in the rest of the page (wherever they are)."""
     page, blocks = _split_top(page)
-    for key, block in blocks.items():
-        if MARK in block:
-            blocks[key] = _PLACEHOLDER.sub(lambda match: inner.pop(match.group(1)), block)
-    blocks.update(inner)
-    return page, blocks
+    page, inner = _split_kinds(page)
+    return page, {**blocks, **inner}
 
 
 # Block-level elements Python-Markdown keeps as raw HTML when one opens a line after a blank line.

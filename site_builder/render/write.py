@@ -34,6 +34,16 @@ def location(docs_dir: Path | str, rel: str) -> str:
     return os.path.join(os.fspath(docs_dir) if is_page(rel) else os.fspath(static_of(docs_dir)), rel)
 
 
+def files_in(top: Path | str) -> list[str]:
+    """The paths (relative, with /) of the files under ``top``, but a write's temporary ones."""
+    base = os.fspath(top)
+    out = []
+    for folder, _, names in os.walk(base):
+        prefix = os.path.relpath(folder, base).replace(os.sep, "/")
+        out += [name if prefix == "." else f"{prefix}/{name}" for name in names if not name.endswith(".tmp")]
+    return out
+
+
 def write_files(files: dict[str, str | bytes], docs_dir: Path) -> list[str]:
     """Write the files whose content changed (or that are new). A changed file is replaced
     through a temporary file, so a preview server never reads half of it; a new one is
